@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * `node examples/build/examples/mcp/main.js [--host 127.0.0.1] [--port 8081] [--no-auth]
+ * [--env-prefix GOFR]`: the reference MCP server (Streamable HTTP at `/mcp`).
+ */
+import { consoleLogger } from "../../src/log.js";
+import { type MainDeps, type MainResult, runServiceMain } from "../shared/main.js";
+import { closeOnSignals, isEntryModule } from "../shared/run.js";
+import { createMcpServer, listenMcp } from "./server.js";
+
+export const MCP_SPEC = {
+  name: "gofr-mcp",
+  description: "gofr-auth reference MCP server (Streamable HTTP, stateless): tools whoami, echo",
+  defaultPort: 8081,
+};
+
+/** Parses flags, starts the auth plane and the server; resolves once listening. */
+export function main(argv: readonly string[], deps: MainDeps = {}): Promise<MainResult> {
+  return runServiceMain(
+    argv,
+    MCP_SPEC,
+    async (serviceAuth, args, logger) => {
+      const { app } = createMcpServer({
+        auth: serviceAuth.auth,
+        noAuthReason: serviceAuth.auth ? undefined : serviceAuth.reason,
+        logger,
+        host: args.host,
+      });
+      return listenMcp(app, args.host, args.port);
+    },
+    deps,
+  );
+}
+
+if (isEntryModule(import.meta.url)) {
+  const logger = consoleLogger({ name: MCP_SPEC.name });
+  main(process.argv.slice(2), { logger }).then(
+    (result) => {
+      if (result.kind === "exit") process.exitCode = result.code;
+      else closeOnSignals(result, logger);
+    },
+    (error: unknown) => {
+      logger.error("Could not start", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      process.exitCode = 1;
+    },
+  );
+}

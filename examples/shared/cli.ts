@@ -1,0 +1,62 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+
+/** Flags both reference services take. */
+export interface ServiceArgs {
+  host: string;
+  port: number;
+  /** False with `--no-auth`. */
+  auth: boolean;
+  /** Environment prefix for the auth configuration, e.g. `GOFR` or `GOFR_DIG`. */
+  envPrefix: string;
+}
+
+export interface ServiceCliSpec {
+  /** Program name, e.g. `gofr-web`. */
+  name: string;
+  description: string;
+  defaultPort: number;
+}
+
+/** What `parseServiceArgs` returns: arguments to run with, or an exit (help, version, usage error). */
+export type ParsedArgs = { kind: "run"; args: ServiceArgs } | { kind: "exit"; code: number };
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new InvalidArgumentError("expected a port number from 0 to 65535 (0 = any free port)");
+  }
+  return port;
+}
+
+/**
+ * Parses `--host`, `--port`, `--no-auth` and `--env-prefix`. Never exits the process: help
+ * and usage errors come back as `{ kind: "exit" }`, so `main()` stays testable.
+ */
+export function parseServiceArgs(
+  argv: readonly string[],
+  spec: ServiceCliSpec,
+  output: { out: (text: string) => void; err: (text: string) => void },
+): ParsedArgs {
+  const program = new Command(spec.name)
+    .description(spec.description)
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .addOption(
+      new Option("--port <port>", "port to listen on (0: any free port)")
+        .argParser(portNumber)
+        .default(spec.defaultPort),
+    )
+    .option("--no-auth", "serve WITHOUT authentication (development only; also <PREFIX>_NO_AUTH=1)")
+    .option("--env-prefix <prefix>", "read <PREFIX>_VAULT_URL, <PREFIX>_AUTH_STORE, ...", "GOFR")
+    .exitOverride()
+    .configureOutput({ writeOut: output.out, writeErr: output.err });
+  try {
+    program.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return { kind: "exit", code: error.exitCode === 0 ? 0 : 2 };
+    }
+    throw error;
+  }
+  const options = program.opts<{ host: string; port: number; auth: boolean; envPrefix: string }>();
+  return { kind: "run", args: { ...options } };
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * `node examples/build/examples/web/main.js [--host 127.0.0.1] [--port 8080] [--no-auth]
+ * [--env-prefix GOFR]`: the reference HTTP API with auth configured from `<PREFIX>_*`.
+ */
+import { consoleLogger } from "../../src/log.js";
+import { type MainDeps, type MainResult, runServiceMain } from "../shared/main.js";
+import { closeOnSignals, isEntryModule } from "../shared/run.js";
+import { createWebServer } from "./server.js";
+
+export const WEB_SPEC = {
+  name: "gofr-web",
+  description: "gofr-auth reference HTTP API: /health, /ready, /whoami, /admin/ping, /metrics",
+  defaultPort: 8080,
+};
+
+/** Parses flags, starts the auth plane and the server; resolves once listening. */
+export function main(argv: readonly string[], deps: MainDeps = {}): Promise<MainResult> {
+  return runServiceMain(
+    argv,
+    WEB_SPEC,
+    async (serviceAuth, args, logger) => {
+      const { app } = await createWebServer({
+        auth: serviceAuth.auth,
+        secretProvider: serviceAuth.auth ? serviceAuth.secretProvider : undefined,
+        noAuthReason: serviceAuth.auth ? undefined : serviceAuth.reason,
+        logger,
+      });
+      await app.listen({ host: args.host, port: args.port });
+      const address = app.server.address();
+      const port = typeof address === "object" && address ? address.port : args.port;
+      return { port, close: () => app.close() };
+    },
+    deps,
+  );
+}
+
+if (isEntryModule(import.meta.url)) {
+  const logger = consoleLogger({ name: WEB_SPEC.name });
+  main(process.argv.slice(2), { logger }).then(
+    (result) => {
+      if (result.kind === "exit") process.exitCode = result.code;
+      else closeOnSignals(result, logger);
+    },
+    (error: unknown) => {
+      logger.error("Could not start", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      process.exitCode = 1;
+    },
+  );
+}

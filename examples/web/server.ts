@@ -1,0 +1,102 @@
+/**
+ * The reference HTTP API (Fastify), protected with `gofr-auth/fastify`.
+ *
+ * - `GET /health`     liveness, no auth
+ * - `GET /ready`      200 when the signing secret can be loaded, else 503 + Retry-After
+ * - `GET /whoami`     any valid token: its context (never the token)
+ * - `GET /admin/ping` group `admin`
+ * - `GET /metrics`    Prometheus text (no auth; bind to a private interface)
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import { gofrAuth, type RouteAuthConfig } from "../../src/adapters/fastify.js";
+import type { AuthService } from "../../src/auth-service.js";
+import { isAuthError } from "../../src/errors.js";
+import { type Logger, silentLogger } from "../../src/log.js";
+import type { JwtSecretProvider } from "../../src/secrets/provider.js";
+import { WebMetrics } from "./metrics.js";
+
+export interface WebServerOptions {
+  /** The auth plane; `null` serves every route WITHOUT authentication (`--no-auth`). */
+  auth: AuthService | null;
+  /** Whose `stats` and readiness to report. Default: the service's shared-secret provider. */
+  secretProvider?: JwtSecretProvider;
+  /** Why auth is off, shown by `/whoami` when `auth` is null. */
+  noAuthReason?: string;
+  logger?: Logger;
+  /** Skip the token-store check on each request (see the adapters' `stateless`). */
+  stateless?: boolean;
+  /** `Retry-After` for 503s. Default 5. */
+  retryAfterSeconds?: number;
+}
+
+export interface WebServer {
+  app: FastifyInstance;
+  metrics: WebMetrics;
+}
+
+/** Builds the app (routes registered, not listening). */
+export async function createWebServer(options: WebServerOptions): Promise<WebServer> {
+  const logger = options.logger ?? silentLogger;
+  const retryAfter = String(options.retryAfterSeconds ?? 5);
+  const metrics = new WebMetrics();
+  const provider = options.secretProvider ?? options.auth?.tokens.secretProvider;
+  const app = Fastify({ logger: false });
+
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.request(request.routeOptions.url ?? "(unmatched)", reply.statusCode);
+  });
+
+  const { auth } = options;
+  if (auth) {
+    await app.register(gofrAuth, {
+      auth,
+      logger,
+      stateless: options.stateless,
+      retryAfterSeconds: options.retryAfterSeconds,
+      audit: metrics.audit,
+    });
+  }
+  /** Route options for a guarded route; none at all when auth is off. */
+  const guarded = (config: RouteAuthConfig = {}) =>
+    auth ? { preHandler: app.authenticate, config: { auth: config } } : {};
+
+  app.get("/health", async () => ({ status: "ok" }));
+
+  app.get("/ready", async (_request, reply) => {
+    if (!auth || !provider) return { status: "ready", auth: "disabled" };
+    try {
+      await provider.get();
+      return { status: "ready" };
+    } catch (error) {
+      const code = isAuthError(error) ? error.code : "internal_error";
+      logger.warn("Not ready: the signing secret cannot be loaded", {
+        code,
+        error: isAuthError(error) ? error.message : String(error),
+      });
+      return reply
+        .code(503)
+        .header("retry-after", retryAfter)
+        .send({ status: "unavailable", code });
+    }
+  });
+
+  app.get("/whoami", guarded(), async (request) => {
+    if (!auth) return { authenticated: false, reason: options.noAuthReason ?? "auth disabled" };
+    return { authenticated: true, ...request.auth?.toJSON() };
+  });
+
+  app.get("/admin/ping", guarded({ groups: ["admin"] }), async (request) => ({
+    pong: true,
+    subject: request.auth?.subject ?? null,
+  }));
+
+  app.get("/metrics", async (_request, reply) =>
+    reply
+      .type("text/plain; version=0.0.4; charset=utf-8")
+      .send(
+        metrics.render({ authEnabled: auth !== null, secret: auth ? provider?.stats : undefined }),
+      ),
+  );
+
+  return { app, metrics };
+}

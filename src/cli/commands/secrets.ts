@@ -1,0 +1,149 @@
+import type { Command } from "commander";
+import { AuthError, isAuthError } from "../../errors.js";
+import { fingerprint } from "../../secrets/fingerprint.js";
+import {
+  createSecretIfAbsent,
+  issuerSecretName,
+  SHARED_SECRET_NAME,
+} from "../../secrets/source.js";
+import type { CliContext } from "../context.js";
+import { age, shortTime, table, UsageError } from "../output.js";
+import { generateSecret } from "./init.js";
+
+export function registerSecrets(program: Command, ctx: CliContext): void {
+  const secrets = program
+    .command("secrets")
+    .description("signing secret status and rotation (values are never printed)");
+
+  secrets
+    .command("status")
+    .description("version, fingerprint and age of the signing secrets")
+    .option("-i, --issuer <names>", "also show these issuers' own secrets (comma-separated)")
+    .action(async (options: { issuer?: string }) => {
+      const { secretSource } = await ctx.open();
+      const issuers = (options.issuer ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const rows: Array<Record<string, unknown>> = [];
+      for (const [owner, name] of [
+        ["shared", SHARED_SECRET_NAME] as const,
+        ...issuers.map((issuer) => [issuer, issuerSecretName(issuer)] as const),
+      ]) {
+        try {
+          const secret = await secretSource.read(name);
+          rows.push({
+            issuer: owner,
+            source: owner === "shared" ? "shared" : "own",
+            name,
+            version: secret.version,
+            fingerprint: fingerprint(secret.value),
+            createdAt: secret.createdAt.toISOString(),
+          });
+        } catch (error) {
+          if (!isAuthError(error, "secret_unavailable")) throw error;
+          rows.push({
+            issuer: owner,
+            source: owner === "shared" ? "missing" : "fallback to shared",
+            name,
+            version: null,
+            fingerprint: null,
+            createdAt: null,
+          });
+        }
+      }
+      const now = ctx.clock();
+      ctx.emit(
+        table(
+          ["ISSUER", "KEY", "VERSION", "FINGERPRINT", "CREATED", "AGE"],
+          rows.map((row) => {
+            const created = row.createdAt ? new Date(row.createdAt as string) : null;
+            return [
+              String(row.issuer),
+              String(row.source),
+              row.version === null ? "-" : `v${row.version}`,
+              String(row.fingerprint ?? "-"),
+              shortTime(created),
+              created ? age(created, now) : "-",
+            ];
+          }),
+        ),
+        rows,
+      );
+    });
+
+  secrets
+    .command("generate")
+    .description("give an issuer its own signing secret (256 random bits); its new tokens use it")
+    .requiredOption("-i, --issuer <name>", "the issuing service or agent, e.g. deposito")
+    .addHelpText(
+      "after",
+      "\nUntil an issuer has its own secret it signs with the shared one. Migrate one issuer at a\ntime; roll back by deleting the issuer's secret (it falls back to the shared one).\nSee docs/operations.md.",
+    )
+    .action(async (options: { issuer: string }) => {
+      const { secretSource } = await ctx.open();
+      const name = issuerSecretName(options.issuer);
+      const value = generateSecret();
+      const written = await createSecretIfAbsent(secretSource, name, value);
+      if (!written) {
+        throw new AuthError(
+          "invalid_input",
+          `Issuer '${options.issuer}' already has its own secret`,
+          {
+            hint: `to replace it: gofr-auth secrets rotate --issuer ${options.issuer} --yes`,
+          },
+        );
+      }
+      const print = fingerprint(value);
+      ctx.emit(`Created ${name} v${written.version} ${print}\n`, {
+        name,
+        version: written.version,
+        fingerprint: print,
+      });
+    });
+
+  secrets
+    .command("rotate")
+    .description("write a new random version of a signing secret")
+    .option("-i, --issuer <name>", "rotate this issuer's own secret instead of the shared one")
+    .option(
+      "-y, --yes",
+      "confirm: tokens signed with the old version stop verifying (unless rotation grace is on)",
+    )
+    .addHelpText(
+      "after",
+      "\nServices pick up the new version within their cache TTL (default 300 s), or at once\nwhen they meet a token naming it. Without a rotation grace, tokens signed with the old\nversion are rejected from then on: mint new ones. See docs/operations.md.",
+    )
+    .action(async (options: { issuer?: string; yes?: boolean }) => {
+      if (!options.yes) {
+        throw new UsageError(
+          "rotation invalidates tokens signed with the current version; run again with --yes to confirm",
+        );
+      }
+      const { secretSource } = await ctx.open();
+      const name = options.issuer ? issuerSecretName(options.issuer) : SHARED_SECRET_NAME;
+      let previous: string | undefined;
+      try {
+        previous = fingerprint((await secretSource.read(name)).value);
+      } catch (error) {
+        if (!isAuthError(error, "secret_unavailable")) throw error;
+        if (!options.issuer) {
+          throw new AuthError(
+            "secret_unavailable",
+            `No shared signing secret at ${name} to rotate`,
+            {
+              hint: "run `gofr-auth init` first",
+            },
+          );
+        }
+      }
+      const written = await secretSource.write(name, generateSecret());
+      const next = fingerprint((await secretSource.read(name, written.version)).value);
+      ctx.emit(`Rotated ${name}: ${previous ?? "(none)"} -> ${next} (v${written.version})\n`, {
+        name,
+        version: written.version,
+        oldFingerprint: previous ?? null,
+        newFingerprint: next,
+      });
+    });
+}

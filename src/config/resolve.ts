@@ -1,0 +1,140 @@
+/**
+ * From environment to a ready auth plane: Vault when `<P>_VAULT_URL` is set, else the
+ * embedded SQLite store (logged once at WARNING as single-machine mode), else nothing when
+ * `<P>_NO_AUTH` is on.
+ */
+import { AuthService } from "../auth-service.js";
+import { type Clock, systemClock } from "../clock.js";
+import { consoleLogger, type Logger } from "../log.js";
+import { KeyRing } from "../secrets/keyring.js";
+import type { JwtSecretProvider } from "../secrets/provider.js";
+import type { WritableSecretSource } from "../secrets/source.js";
+import type { AuthStore } from "../store/store.js";
+import { openBackend } from "./backends.js";
+import { type AuthEnv, readAuthEnv } from "./env.js";
+
+export type Backend = "vault" | "sqlite";
+
+export interface ResolveAuthConfigOptions {
+  /** e.g. `GOFR_DIG`; variables are read as `GOFR_DIG_VAULT_URL`, ... */
+  envPrefix: string;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  clock?: Clock;
+  /** Read the signing secret now so a broken store fails at start-up. Default true. */
+  checkSecret?: boolean;
+  /** Create the embedded store file when missing. Default true (doctor passes false). */
+  createStore?: boolean;
+  /** Log the single-machine-mode WARNING (services: yes; the CLI says it its own way). */
+  singleMachineWarning?: boolean;
+}
+
+export interface AuthDisabled {
+  authEnabled: false;
+  reason: string;
+  settings: AuthEnv;
+}
+
+export interface AuthEnabled {
+  authEnabled: true;
+  auth: AuthService;
+  /** The shared secret's provider (`keyRing.shared`). */
+  secretProvider: JwtSecretProvider;
+  /** Per-issuer secrets with shared fallback. */
+  keyRing: KeyRing;
+  /** Where signing secrets are written by operators (`init`, `secrets rotate`). */
+  secretSource: WritableSecretSource;
+  store: AuthStore;
+  audience: string;
+  pathPrefix: string;
+  issuer: string;
+  backend: Backend;
+  /** Where the data lives, for banners: the Vault URL or the SQLite file. */
+  location: string;
+  settings: AuthEnv;
+  /** Stops renewal timers and closes files and connections. */
+  close(): Promise<void>;
+}
+
+export type ResolvedAuthConfig = AuthDisabled | AuthEnabled;
+
+export async function resolveAuthConfig(
+  options: ResolveAuthConfigOptions,
+): Promise<ResolvedAuthConfig> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? consoleLogger({ name: "gofr-auth" });
+  const clock = options.clock ?? systemClock;
+  const settings = readAuthEnv(options.envPrefix, env);
+
+  if (settings.noAuth) {
+    const reason = `${settings.prefix}_NO_AUTH is set`;
+    logger.warn("AUTHENTICATION IS DISABLED: every request is accepted without a token", {
+      reason,
+    });
+    return { authEnabled: false, reason, settings };
+  }
+
+  const backend = await openBackend(settings, {
+    logger,
+    clock,
+    createStore: options.createStore ?? true,
+    env,
+  });
+  if (backend.kind === "sqlite" && (options.singleMachineWarning ?? true)) {
+    logger.warn("Single-machine mode: auth data and signing secrets are in a local SQLite file", {
+      file: backend.location,
+      hint: `set ${settings.prefix}_VAULT_URL to share one auth plane across machines`,
+    });
+  }
+  const keyRing = new KeyRing({
+    source: backend.secretSource,
+    strict: settings.strictIssuerKeys,
+    cacheTtlSeconds: settings.secretTtlSeconds,
+    clock,
+    logger,
+  });
+  const secretProvider = keyRing.shared;
+  const auth = new AuthService({
+    store: backend.store,
+    keyRing,
+    audience: settings.audience,
+    issuer: settings.issuer,
+    trustedIssuers: settings.trustedIssuers,
+    rotationGraceSeconds: settings.rotationGraceSeconds,
+    clock,
+    logger,
+  });
+  const resolved: AuthEnabled = {
+    authEnabled: true,
+    auth,
+    secretProvider,
+    keyRing,
+    secretSource: backend.writableSecretSource,
+    store: backend.store,
+    audience: settings.audience,
+    pathPrefix: settings.pathPrefix,
+    issuer: settings.issuer,
+    backend: backend.kind,
+    location: backend.location,
+    settings,
+    close: backend.close,
+  };
+  if (options.checkSecret ?? true) {
+    try {
+      const key = await secretProvider.getKey();
+      logger.info("Auth ready", {
+        backend: backend.kind,
+        location: backend.location,
+        path_prefix: settings.pathPrefix,
+        audience: settings.audience,
+        secret: key.name,
+        secret_version: key.version,
+        fingerprint: key.fingerprint,
+      });
+    } catch (error) {
+      await backend.close();
+      throw error;
+    }
+  }
+  return resolved;
+}

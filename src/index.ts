@@ -1,0 +1,47 @@
+export { AuthContext } from "./auth-context.js";
+export {
+  AuthService,
+  type AuthServiceOptions,
+  type RevokeResult,
+  type VerifyTokenOptions,
+} from "./auth-service.js";
+export { type Clock, systemClock } from "./clock.js";
+export {
+  type AuthDisabled,
+  type AuthEnabled,
+  type AuthEnv,
+  type Backend,
+  DEFAULT_PATH_PREFIX,
+  type DoctorOptions,
+  doctor,
+  type Finding,
+  type FindingLevel,
+  type ResolveAuthConfigOptions,
+  type ResolvedAuthConfig,
+  readAuthEnv,
+  resolveAuthConfig,
+} from "./config/index.js";
+export {
+  AUTH_ERROR_CODES,
+  AuthError,
+  type AuthErrorCategory,
+  type AuthErrorCode,
+  type AuthErrorOptions,
+  isAuthError,
+} from "./errors.js";
+export * from "./groups/index.js";
+export {
+  type ConsoleLoggerOptions,
+  consoleLogger,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  silentLogger,
+} from "./log.js";
+export * from "./secrets/index.js";
+export { SqliteSecretSource, type SqliteSecretSourceOptions } from "./secrets/sqlite.js";
+export * from "./sqlite/index.js";
+export * from "./store/index.js";
+export { SqliteAuthStore, type SqliteAuthStoreOptions } from "./store/sqlite.js";
+export { formatTimestamp, parseTimestamp } from "./timestamps.js";
+export * from "./tokens/index.js";

@@ -1,0 +1,195 @@
+import { type Clock, systemClock } from "../clock.js";
+import { AuthError, isAuthError } from "../errors.js";
+import { consoleLogger, type Logger } from "../log.js";
+import { OPERATOR_ISSUER } from "../tokens/claims.js";
+import { JwtSecretProvider } from "./provider.js";
+import type { SigningKey } from "./signing-key.js";
+import { issuerSecretName, type SecretSource, SHARED_SECRET_NAME } from "./source.js";
+
+/** The `kid` label of the shared secret. Issuers' own keys use the issuer name. */
+export const SHARED_KEY_LABEL = "shared";
+
+export interface KeyRingOptions {
+  source: SecretSource;
+  /** Use this provider for the shared secret (default: one over `source`). */
+  shared?: JwtSecretProvider;
+  /**
+   * Look for issuers' own secrets at `gofr/config/jwt-signing-secrets/<issuer>`. Default
+   * true. False: every issuer signs with the shared secret (a single-key ring).
+   */
+  perIssuerKeys?: boolean;
+  /** Forbid the shared fallback: an issuer without its own secret cannot mint or verify. */
+  strict?: boolean;
+  cacheTtlSeconds?: number;
+  refreshAheadSeconds?: number;
+  /**
+   * How long "this issuer has no own secret" is remembered before the store is asked
+   * again (migration is picked up within this time). Default: the cache TTL (300 s).
+   */
+  absentTtlSeconds?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface IssuerKeyStatus {
+  issuer: string;
+  /** `own`: the issuer's secret exists; `fallback`: it signs with the shared secret. */
+  source: "own" | "fallback";
+  secret: string;
+  version: number;
+  fingerprint: string;
+  createdAt: Date;
+}
+
+/** The key to sign with: which provider, its label for `kid`, and the loaded key. */
+export interface MintingKey {
+  label: string;
+  provider: JwtSecretProvider;
+  key: SigningKey;
+}
+
+/**
+ * Issuer -> signing secret. Each issuer (service or agent) may have its own secret; until
+ * it does, it falls back to the shared secret (reported by {@link status} and logged once
+ * per issuer) unless `strict`. Absent secrets are remembered for a while, so unknown keys
+ * never cause a store read per request.
+ */
+export class KeyRing {
+  readonly shared: JwtSecretProvider;
+  readonly strict: boolean;
+  readonly perIssuerKeys: boolean;
+  private readonly options: KeyRingOptions;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly absentTtlMs: number;
+  private readonly own = new Map<string, JwtSecretProvider>();
+  private readonly absentUntil = new Map<string, number>();
+  private readonly warnedFallback = new Set<string>();
+
+  constructor(options: KeyRingOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? consoleLogger({ name: "jwt-keyring", level: "warn" });
+    this.shared =
+      options.shared ??
+      new JwtSecretProvider({
+        source: options.source,
+        name: SHARED_SECRET_NAME,
+        cacheTtlSeconds: options.cacheTtlSeconds,
+        refreshAheadSeconds: options.refreshAheadSeconds,
+        clock: this.clock,
+        logger: this.logger,
+      });
+    this.strict = options.strict ?? false;
+    this.perIssuerKeys = options.perIssuerKeys ?? true;
+    this.absentTtlMs = (options.absentTtlSeconds ?? this.shared.cacheTtlMs / 1000) * 1000;
+  }
+
+  /** A ring with only the shared key: every issuer signs with `provider`'s secret. */
+  static single(provider: JwtSecretProvider): KeyRing {
+    return new KeyRing({ source: provider.source, shared: provider, perIssuerKeys: false });
+  }
+
+  /** The provider for a `kid` label, or undefined when the ring cannot have that key. */
+  providerForLabel(label: string): JwtSecretProvider | undefined {
+    if (label === SHARED_KEY_LABEL) return this.shared;
+    if (!this.perIssuerKeys) return undefined;
+    return this.ownProvider(label);
+  }
+
+  /** True while the issuer is known to have no own secret (no store read). */
+  isKnownAbsent(issuer: string): boolean {
+    return (this.absentUntil.get(issuer) ?? 0) > this.clock();
+  }
+
+  /**
+   * Loads the issuer's own current key; `undefined` when it has none (remembered for
+   * `absentTtlSeconds`). Store failures reject: they are not "absent".
+   */
+  async ownKey(issuer: string): Promise<SigningKey | undefined> {
+    if (!this.perIssuerKeys || this.isKnownAbsent(issuer)) return undefined;
+    const provider = this.ownProvider(issuer);
+    try {
+      const key = provider.currentKey() ?? (await provider.getKey());
+      this.absentUntil.delete(issuer);
+      return key;
+    } catch (error) {
+      if (!isAuthError(error, "secret_unavailable")) throw error;
+      this.absentUntil.set(issuer, this.clock() + this.absentTtlMs);
+      return undefined;
+    }
+  }
+
+  /** Like {@link ownKey}, ignoring a remembered absence (for tokens naming the key). */
+  async ownKeyFresh(issuer: string): Promise<SigningKey | undefined> {
+    this.absentUntil.delete(issuer);
+    return this.ownKey(issuer);
+  }
+
+  /** The key `issuer` signs with: its own, else the shared one (refused when strict). */
+  async mintingKey(issuer: string): Promise<MintingKey> {
+    const own = await this.ownKey(issuer);
+    if (own) return { label: issuer, provider: this.ownProvider(issuer), key: own };
+    if (this.strict) {
+      throw new AuthError(
+        "secret_unavailable",
+        `Issuer '${issuer}' has no signing secret of its own and strict mode forbids the shared fallback`,
+        {
+          hint: `create one: gofr-auth secrets generate --issuer ${issuer}`,
+          details: { issuer, secret: issuerSecretName(issuer) },
+        },
+      );
+    }
+    this.warnFallbackOnce(issuer);
+    const key = this.shared.currentKey() ?? (await this.shared.getKey());
+    return { label: SHARED_KEY_LABEL, provider: this.shared, key };
+  }
+
+  /** For each issuer: own secret or shared fallback, version, fingerprint, creation time. */
+  async status(issuers: readonly string[]): Promise<IssuerKeyStatus[]> {
+    const shared = await this.shared.getKey();
+    const result: IssuerKeyStatus[] = [];
+    for (const issuer of issuers) {
+      this.absentUntil.delete(issuer); // status always asks the store
+      const own = await this.ownKey(issuer);
+      const key = own ?? shared;
+      result.push({
+        issuer,
+        source: own ? "own" : "fallback",
+        secret: key.name,
+        version: key.version,
+        fingerprint: key.fingerprint,
+        createdAt: key.createdAt,
+      });
+    }
+    return result;
+  }
+
+  private ownProvider(issuer: string): JwtSecretProvider {
+    let provider = this.own.get(issuer);
+    if (!provider) {
+      provider = new JwtSecretProvider({
+        source: this.options.source,
+        name: issuerSecretName(issuer),
+        cacheTtlSeconds: this.options.cacheTtlSeconds ?? this.shared.cacheTtlMs / 1000,
+        refreshAheadSeconds: this.options.refreshAheadSeconds,
+        clock: this.clock,
+        logger: this.logger,
+      });
+      this.own.set(issuer, provider);
+    }
+    return provider;
+  }
+
+  private warnFallbackOnce(issuer: string): void {
+    // The operator CLI signing with the shared key is the normal state, not a migration gap.
+    if (!this.perIssuerKeys || issuer === OPERATOR_ISSUER || this.warnedFallback.has(issuer))
+      return;
+    this.warnedFallback.add(issuer);
+    this.logger.warn("Issuer has no signing secret of its own; using the shared secret", {
+      issuer,
+      expected_secret: issuerSecretName(issuer),
+      hint: `gofr-auth secrets generate --issuer ${issuer}`,
+    });
+  }
+}

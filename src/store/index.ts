@@ -1,0 +1,10 @@
+export { MemoryAuthStore } from "./memory.js";
+export type { AuthStore } from "./store.js";
+export {
+  type GroupWire,
+  groupFromWire,
+  groupToWire,
+  type TokenRecordWire,
+  tokenRecordFromWire,
+  tokenRecordToWire,
+} from "./wire.js";

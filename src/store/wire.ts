@@ -1,0 +1,150 @@
+/**
+ * Records as the Python gofr fleet stores them (JSON, snake_case, naive-UTC ISO timestamps),
+ * so our stores and theirs can share one Vault. Reading is lenient about timestamp offsets
+ * and strict about types: a malformed record is an error, never a silently empty value.
+ */
+import { AuthError } from "../errors.js";
+import type { Group } from "../groups/group.js";
+import { formatTimestamp, parseTimestamp } from "../timestamps.js";
+import type { TokenRecord, TokenStatus } from "../tokens/record.js";
+
+export interface TokenRecordWire {
+  id: string;
+  name: string | null;
+  groups: string[];
+  status: TokenStatus;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  fingerprint: string | null;
+}
+
+export interface GroupWire {
+  id: string;
+  name: string;
+  description: string | null;
+  is_active: boolean;
+  created_at: string;
+  defunct_at: string | null;
+  is_reserved: boolean;
+}
+
+const time = (date: Date | null) => (date === null ? null : formatTimestamp(date.getTime()));
+
+export function tokenRecordToWire(record: TokenRecord): TokenRecordWire {
+  return {
+    id: record.id,
+    name: record.name,
+    groups: [...record.groups],
+    status: record.status,
+    created_at: formatTimestamp(record.createdAt.getTime()),
+    expires_at: time(record.expiresAt),
+    revoked_at: time(record.revokedAt),
+    fingerprint: record.fingerprint,
+  };
+}
+
+export function tokenRecordFromWire(raw: unknown, where: string): TokenRecord {
+  const data = asObject(raw, where);
+  const status = data.status ?? "active"; // the Python fleet defaults a missing status
+  if (status !== "active" && status !== "revoked") bad(where, "status", status);
+  return {
+    id: str(data, "id", where),
+    name: optStr(data, "name", where),
+    groups: strArray(data, "groups", where),
+    status,
+    createdAt: date(data, "created_at", where),
+    expiresAt: optDate(data, "expires_at", where),
+    revokedAt: optDate(data, "revoked_at", where),
+    fingerprint: optStr(data, "fingerprint", where),
+  };
+}
+
+export function groupToWire(group: Group): GroupWire {
+  return {
+    id: group.id,
+    name: group.name,
+    description: group.description,
+    is_active: group.isActive,
+    created_at: formatTimestamp(group.createdAt.getTime()),
+    defunct_at: time(group.defunctAt),
+    is_reserved: group.isReserved,
+  };
+}
+
+export function groupFromWire(raw: unknown, where: string): Group {
+  const data = asObject(raw, where);
+  return {
+    id: str(data, "id", where),
+    name: str(data, "name", where),
+    description: optStr(data, "description", where),
+    isActive: bool(data, "is_active", where, true),
+    createdAt: date(data, "created_at", where),
+    defunctAt: optDate(data, "defunct_at", where),
+    isReserved: bool(data, "is_reserved", where, false),
+  };
+}
+
+type Obj = Record<string, unknown>;
+
+function asObject(raw: unknown, where: string): Obj {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) bad(where, "record", raw);
+  return raw as Obj;
+}
+
+function str(data: Obj, key: string, where: string): string {
+  const value = data[key];
+  if (typeof value !== "string" || value === "") bad(where, key, value);
+  return value as string;
+}
+
+function optStr(data: Obj, key: string, where: string): string | null {
+  const value = data[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string") bad(where, key, value);
+  return value as string;
+}
+
+function strArray(data: Obj, key: string, where: string): string[] {
+  const value = data[key];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+    bad(where, key, value);
+  }
+  return [...(value as string[])];
+}
+
+function bool(data: Obj, key: string, where: string, fallback: boolean): boolean {
+  const value = data[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "boolean") bad(where, key, value);
+  return value as boolean;
+}
+
+function date(data: Obj, key: string, where: string): Date {
+  const value = optDate(data, key, where);
+  if (value === null) bad(where, key, data[key]);
+  return value as Date;
+}
+
+function optDate(data: Obj, key: string, where: string): Date | null {
+  const value = data[key];
+  if (value === undefined || value === null || value === "") return null;
+  if (typeof value !== "string") bad(where, key, value);
+  try {
+    return new Date(parseTimestamp(value as string));
+  } catch {
+    return bad(where, key, value);
+  }
+}
+
+function bad(where: string, field: string, value: unknown): never {
+  const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : typeof value;
+  throw new AuthError(
+    "store_unavailable",
+    `Malformed record at ${where}: field '${field}' is ${shown}`,
+    {
+      hint: "the stored record was written by an incompatible tool; inspect and repair it",
+      details: { where, field },
+    },
+  );
+}

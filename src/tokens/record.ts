@@ -1,0 +1,36 @@
+import { AuthError } from "../errors.js";
+
+export type TokenStatus = "active" | "revoked";
+
+/** The server-side record of a minted token (Vault `<prefix>/tokens/<uuid>`). */
+export interface TokenRecord {
+  /** UUID, equal to the token's `jti`. */
+  id: string;
+  name: string | null;
+  groups: string[];
+  status: TokenStatus;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  /** Optional device/client binding (the `fp` claim). Not a secret fingerprint. */
+  fingerprint: string | null;
+}
+
+const TOKEN_NAME = /^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$/;
+
+/** Token names are trimmed and lower-cased, then must be 3-64 characters of `[a-z0-9-]`. */
+export function normalizeTokenName(name: string): string {
+  const normalized = name.trim().toLowerCase();
+  if (!TOKEN_NAME.test(normalized)) {
+    throw new AuthError("token_name_invalid", `Invalid token name ${JSON.stringify(name)}`, {
+      hint: "use 3-64 characters of a-z, 0-9 and '-', e.g. 'billing-api'",
+    });
+  }
+  return normalized;
+}
+
+export function isTokenActive(record: TokenRecord, nowMs: number): boolean {
+  return (
+    record.status === "active" && (record.expiresAt === null || record.expiresAt.getTime() > nowMs)
+  );
+}

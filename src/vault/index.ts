@@ -1,0 +1,28 @@
+/** The Vault HTTP client: KV v2, token and AppRole auth, renewal, retries, timeouts. */
+export {
+  type AppRoleAuthOptions,
+  DEFAULT_APPROLE_CREDS_FILE,
+  type RenewalOptions,
+  type SessionStats,
+  type TokenAuthOptions,
+  type VaultAuthOptions,
+} from "./auth.js";
+export {
+  DEFAULT_VAULT_MAX_RETRIES,
+  DEFAULT_VAULT_TIMEOUT_MS,
+  VaultClient,
+  type VaultClientOptions,
+  type VaultClientStats,
+  type VaultHealth,
+  type VaultRequestOptions,
+  type VaultTokenInfo,
+} from "./client.js";
+export {
+  type KvMetadata,
+  type KvSecret,
+  KvV2,
+  type KvVersion,
+  type KvWriteOptions,
+} from "./kv.js";
+export { RETRYABLE_STATUSES } from "./retry.js";
+export { realTimers, type Sleep, type TimerHandle, type VaultTimers } from "./timers.js";

@@ -1,0 +1,110 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AuthError } from "../../src/errors.js";
+import { createTestAuthService, ManualClock } from "../../src/testing/index.js";
+import { createHs256Verifier } from "../../src/tokens/hs256.js";
+
+const clock = new ManualClock();
+const { auth } = createTestAuthService({ clock: clock.now });
+await auth.groups.create("finance");
+const { token } = await auth.createToken({ groups: ["finance"], name: "prop-test" });
+
+/** Resolves to "accepted" or the thrown value. */
+async function outcome(candidate: string): Promise<"accepted" | unknown> {
+  return auth.verifyToken(candidate).then(
+    () => "accepted",
+    (error: unknown) => error,
+  );
+}
+
+const TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ \n\u00e9";
+
+describe("property: the verifier", () => {
+  it("accepts the original token", async () => {
+    expect(await outcome(token)).toBe("accepted");
+  });
+
+  it("never accepts a mutated token unless it is byte-identical", async () => {
+    const mutation = fc.oneof(
+      fc.record({
+        kind: fc.constant("replace"),
+        at: fc.nat(),
+        char: fc.constantFrom(...TOKEN_CHARS),
+      }),
+      fc.record({
+        kind: fc.constant("insert"),
+        at: fc.nat(),
+        char: fc.constantFrom(...TOKEN_CHARS),
+      }),
+      fc.record({ kind: fc.constant("delete"), at: fc.nat(), char: fc.constant("") }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async (mutations) => {
+        let mutated = token;
+        for (const { kind, at, char } of mutations) {
+          const i = at % (mutated.length + 1);
+          if (kind === "replace") mutated = mutated.slice(0, i) + char + mutated.slice(i + 1);
+          else if (kind === "insert") mutated = mutated.slice(0, i) + char + mutated.slice(i);
+          else mutated = mutated.slice(0, i) + mutated.slice(i + 1);
+        }
+        const result = await outcome(mutated);
+        if (mutated === token) expect(result).toBe("accepted");
+        else expect(result).toBeInstanceOf(AuthError);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("throws nothing but AuthError on arbitrary input", async () => {
+    const anyToken = fc.oneof(
+      fc.string(),
+      fc.string({ unit: "binary" }),
+      fc
+        .tuple(fc.base64String(), fc.base64String(), fc.base64String())
+        .map((parts) => parts.join(".")),
+      fc
+        .json()
+        .map(
+          (json) =>
+            `${Buffer.from(json).toString("base64url")}.${token.split(".")[1]}.${token.split(".")[2]}`,
+        ),
+      fc
+        .json()
+        .map(
+          (json) =>
+            `${token.split(".")[0]}.${Buffer.from(json).toString("base64url")}.${token.split(".")[2]}`,
+        ),
+    );
+    await fc.assert(
+      fc.asyncProperty(anyToken, async (candidate) => {
+        const result = await outcome(candidate);
+        if (candidate !== token) expect(result).toBeInstanceOf(AuthError);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("RFC 7515 Appendix A.1", () => {
+  // The JWS example: HS256 with the octet key given there as a JWK "k" value.
+  const key = Buffer.from(
+    "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow",
+    "base64url",
+  );
+  const jws =
+    "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9" +
+    ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ" +
+    ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+  it("the example verifies with its key through our HS256 configuration", () => {
+    const { header, payload } = createHs256Verifier(key)(jws);
+    expect(header).toEqual({ typ: "JWT", alg: "HS256" });
+    expect(payload).toEqual({ iss: "joe", exp: 1300819380, "http://example.com/is_root": true });
+  });
+
+  it("and fails with any other key", () => {
+    const other = Buffer.from(key);
+    other[0] = (other[0] ?? 0) ^ 1;
+    expect(() => createHs256Verifier(other)(jws)).toThrow();
+  });
+});
