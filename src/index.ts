@@ -11,7 +11,6 @@ export {
   type AuthEnabled,
   type AuthEnv,
   type Backend,
-  DEFAULT_PATH_PREFIX,
   type DoctorOptions,
   doctor,
   type Finding,
@@ -21,6 +20,7 @@ export {
   readAuthEnv,
   resolveAuthConfig,
 } from "./config/index.js";
+export { DEFAULT_CREDS_FILE, DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX } from "./defaults.js";
 export {
   AUTH_ERROR_CODES,
   AuthError,
@@ -40,8 +40,11 @@ export {
 } from "./log.js";
 export * from "./secrets/index.js";
 export { SqliteSecretSource, type SqliteSecretSourceOptions } from "./secrets/sqlite.js";
+export { VaultSecretSource, type VaultSecretSourceOptions } from "./secrets/vault.js";
 export * from "./sqlite/index.js";
 export * from "./store/index.js";
 export { SqliteAuthStore, type SqliteAuthStoreOptions } from "./store/sqlite.js";
+export { VaultAuthStore, type VaultAuthStoreOptions } from "./store/vault.js";
 export { formatTimestamp, parseTimestamp } from "./timestamps.js";
 export * from "./tokens/index.js";
+export * from "./vault/index.js";

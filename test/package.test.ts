@@ -1,16 +1,12 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 
-// Builds dist/ once and checks what a user of the published package gets.
+// What a user of the published package gets (dist/ is built by test/support/build-once.ts).
 describe("the built package", () => {
-  beforeAll(async () => {
-    await run("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: process.cwd() });
-  }, 120_000);
-
   it("emits JavaScript and type declarations for every export", () => {
     for (const file of ["index.js", "index.d.ts", "testing/index.js", "testing/index.d.ts"]) {
       expect(existsSync(`dist/${file}`), file).toBe(true);

@@ -9,14 +9,6 @@ import { exitCodeFor, formatError, processIo } from "./output.js";
 
 export const VERSION = "0.1.0";
 
-export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
-
-/** Extra commands (the main job's `start` lives with the reference services). */
-const extraCommands: CommandRegistrar[] = [];
-export function addCommand(register: CommandRegistrar): void {
-  extraCommands.push(register);
-}
-
 function buildProgram(ctx: CliContext): Command {
   const program = new Command("gofr-auth")
     .description(
@@ -54,7 +46,6 @@ Exit codes: 0 ok, 1 failure (or a check found errors), 2 usage error.`,
   registerTokens(program, ctx);
   registerSecrets(program, ctx);
   registerDoctor(program, ctx);
-  for (const register of extraCommands) register(program, ctx);
   for (const command of [program, ...allSubcommands(program)]) {
     command.exitOverride();
     command.configureOutput({

@@ -5,13 +5,12 @@
  * prefix `gofr/auth`, audience `gofr-api`) are constants, never derived from the prefix.
  */
 import { z } from "zod";
+import { DEFAULT_CREDS_FILE, DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX } from "../defaults.js";
 import { AuthError } from "../errors.js";
 import { DEFAULT_SECRET_TTL_SECONDS } from "../secrets/provider.js";
 import { DEFAULT_AUDIENCE, OPERATOR_ISSUER } from "../tokens/claims.js";
 
-export const DEFAULT_PATH_PREFIX = "gofr/auth";
-export const DEFAULT_KV_MOUNT = "secret";
-export const DEFAULT_CREDS_FILE = "/run/secrets/vault_creds";
+export { DEFAULT_CREDS_FILE, DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX };
 export const DEFAULT_STORE_FILE = "./.gofr-auth/auth.db";
 export const DEFAULT_VAULT_TIMEOUT_SECONDS = 5;
 

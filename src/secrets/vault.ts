@@ -4,6 +4,7 @@
  * Python fleet and `vault kv put secret/<path> value=...` store it. Versions and creation
  * times come from KV v2's metadata, so rotation is a plain new version.
  */
+import { DEFAULT_KV_MOUNT } from "../defaults.js";
 import { AuthError, isAuthError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import type { KvSecret, KvV2 } from "../vault/kv.js";
@@ -24,7 +25,7 @@ export class VaultSecretSource implements WritableSecretSource {
   private readonly kv: KvV2;
 
   constructor(options: VaultSecretSourceOptions) {
-    this.mount = options.mount ?? "secret";
+    this.mount = options.mount ?? DEFAULT_KV_MOUNT;
     this.field = options.field ?? "value";
     this.kv = options.client.kv(this.mount);
     this.description = `${options.client.description} mount ${this.mount}`;

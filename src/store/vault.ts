@@ -20,6 +20,7 @@
  * process that made it.
  */
 import { type Clock, systemClock } from "../clock.js";
+import { DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX } from "../defaults.js";
 import { AuthError, describeError, isAuthError } from "../errors.js";
 import type { Group } from "../groups/group.js";
 import { type Logger, silentLogger } from "../log.js";
@@ -29,8 +30,6 @@ import type { KvV2 } from "../vault/kv.js";
 import { RecordCache } from "../vault/record-cache.js";
 import type { AuthStore } from "./store.js";
 import { groupFromWire, groupToWire, tokenRecordFromWire, tokenRecordToWire } from "./wire.js";
-
-export const DEFAULT_VAULT_PATH_PREFIX = "gofr/auth";
 
 export interface VaultAuthStoreOptions {
   client: VaultClient;
@@ -80,11 +79,11 @@ export class VaultAuthStore implements AuthStore {
   private readonly logger: Logger;
 
   constructor(options: VaultAuthStoreOptions) {
-    this.mount = options.mount ?? "secret";
-    this.pathPrefix = (options.pathPrefix ?? DEFAULT_VAULT_PATH_PREFIX).replace(/^\/+|\/+$/g, "");
+    this.mount = options.mount ?? DEFAULT_KV_MOUNT;
+    this.pathPrefix = (options.pathPrefix ?? DEFAULT_PATH_PREFIX).replace(/^\/+|\/+$/g, "");
     if (this.pathPrefix === "") {
       throw new AuthError("config_invalid", "The Vault path prefix must not be empty", {
-        hint: `use the default '${DEFAULT_VAULT_PATH_PREFIX}'`,
+        hint: `use the default '${DEFAULT_PATH_PREFIX}'`,
       });
     }
     this.kv = options.client.kv(this.mount);

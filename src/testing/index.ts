@@ -11,6 +11,16 @@ import { SHARED_SECRET_NAME } from "../secrets/source.js";
 import { MemoryAuthStore } from "../store/memory.js";
 
 export { ManualClock } from "./clock.js";
+export {
+  type AppRoleSpec,
+  type FailOptions,
+  ManualTimers,
+  type RequestFilter,
+  type RequestLogEntry,
+  type TokenSpec,
+  VaultDouble,
+  type VaultDoubleOptions,
+} from "./vault-double.js";
 
 /** The Python fleet's well-known test secret (at least 32 bytes, obviously not for production). */
 export const TEST_SECRET = "test-secret-key-for-secure-testing-do-not-use-in-production";

@@ -10,14 +10,12 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Clock } from "../clock.js";
+import { DEFAULT_CREDS_FILE } from "../defaults.js";
 import { AuthError, describeError, isAuthError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { type BackoffPolicy, backoffDelay } from "./retry.js";
 import { authResponse, lookupSelfResponse, parseShape } from "./schemas.js";
 import type { TimerHandle, VaultTimers } from "./timers.js";
-
-/** Where the AppRole credentials file is mounted in containers (Docker/Kubernetes secrets). */
-export const DEFAULT_APPROLE_CREDS_FILE = "/run/secrets/vault_creds";
 
 export interface TokenAuthOptions {
   method: "token";
@@ -389,7 +387,7 @@ export async function readAppRoleCredentials(
   auth: AppRoleAuthOptions,
 ): Promise<AppRoleCredentials> {
   if (auth.roleId && auth.secretId) return { roleId: auth.roleId, secretId: auth.secretId };
-  const file = auth.credsFile ?? DEFAULT_APPROLE_CREDS_FILE;
+  const file = auth.credsFile ?? DEFAULT_CREDS_FILE;
   let text: string;
   try {
     text = await readFile(file, "utf8");

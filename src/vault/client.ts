@@ -5,6 +5,7 @@
  */
 import type { Dispatcher } from "undici";
 import { type Clock, systemClock } from "../clock.js";
+import { DEFAULT_KV_MOUNT } from "../defaults.js";
 import { AuthError, isAuthError } from "../errors.js";
 import { consoleLogger, type Logger } from "../log.js";
 import {
@@ -185,7 +186,7 @@ export class VaultClient {
   }
 
   /** KV v2 at `mount` (default `secret`). */
-  kv(mount = "secret"): KvV2 {
+  kv(mount = DEFAULT_KV_MOUNT): KvV2 {
     const key = normalizeMount(mount);
     let kv = this.kvMounts.get(key);
     if (!kv) {

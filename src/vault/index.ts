@@ -1,11 +1,10 @@
 /** The Vault HTTP client: KV v2, token and AppRole auth, renewal, retries, timeouts. */
-export {
-  type AppRoleAuthOptions,
-  DEFAULT_APPROLE_CREDS_FILE,
-  type RenewalOptions,
-  type SessionStats,
-  type TokenAuthOptions,
-  type VaultAuthOptions,
+export type {
+  AppRoleAuthOptions,
+  RenewalOptions,
+  SessionStats,
+  TokenAuthOptions,
+  VaultAuthOptions,
 } from "./auth.js";
 export {
   DEFAULT_VAULT_MAX_RETRIES,

@@ -162,7 +162,7 @@ describe("doctor", () => {
     if (!plane.authEnabled) throw new Error("expected auth");
     await plane.secretSource.write(
       "gofr/config/jwt-signing-secret",
-      "x".repeat(16) + "-a-long-enough-secret",
+      `${"x".repeat(16)}-a-long-enough-secret`,
     );
     const before = await doctor({ envPrefix: "GOFR_DIG", env, inContainer: false });
     expect(find(before, "secret_ok").message).toMatch(/v1 is readable: sha256:[0-9a-f]{12}/);
