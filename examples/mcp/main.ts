@@ -3,9 +3,13 @@
  * `node examples/build/examples/mcp/main.js [--host 127.0.0.1] [--port 8081] [--no-auth]
  * [--env-prefix GOFR]`: the reference MCP server (Streamable HTTP at `/mcp`).
  */
-import { consoleLogger } from "../../src/log.js";
-import { type MainDeps, type MainResult, runServiceMain } from "../shared/main.js";
-import { closeOnSignals, isEntryModule } from "../shared/run.js";
+import {
+  type MainDeps,
+  type MainResult,
+  runFromCommandLine,
+  runServiceMain,
+} from "../shared/main.js";
+import { isEntryModule } from "../shared/run.js";
 import { createMcpServer, listenMcp } from "./server.js";
 
 export const MCP_SPEC = {
@@ -32,18 +36,4 @@ export function main(argv: readonly string[], deps: MainDeps = {}): Promise<Main
   );
 }
 
-if (isEntryModule(import.meta.url)) {
-  const logger = consoleLogger({ name: MCP_SPEC.name });
-  main(process.argv.slice(2), { logger }).then(
-    (result) => {
-      if (result.kind === "exit") process.exitCode = result.code;
-      else closeOnSignals(result, logger);
-    },
-    (error: unknown) => {
-      logger.error("Could not start", {
-        error: error instanceof Error ? error.message : String(error),
-      });
-      process.exitCode = 1;
-    },
-  );
-}
+if (isEntryModule(import.meta.url)) runFromCommandLine(main, MCP_SPEC.name);

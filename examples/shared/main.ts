@@ -4,7 +4,7 @@
  */
 import { consoleLogger, type Logger } from "../../src/log.js";
 import { parseServiceArgs, type ServiceArgs, type ServiceCliSpec } from "./cli.js";
-import { httpUrl, type RunningService } from "./run.js";
+import { closeOnSignals, httpUrl, type RunningService } from "./run.js";
 import { resolveServiceAuth, type ServiceAuth, type StartupOptions } from "./startup.js";
 
 export interface MainDeps {
@@ -67,4 +67,27 @@ export async function runServiceMain(
       return closed;
     },
   };
+}
+
+/**
+ * `node main.js ...`: runs `main` with the process's arguments, closes the service on
+ * SIGINT/SIGTERM and sets the exit code (2 usage, 1 start-up failure).
+ */
+export function runFromCommandLine(
+  main: (argv: readonly string[], deps: MainDeps) => Promise<MainResult>,
+  name: string,
+): void {
+  const logger = consoleLogger({ name });
+  main(process.argv.slice(2), { logger }).then(
+    (result) => {
+      if (result.kind === "exit") process.exitCode = result.code;
+      else closeOnSignals(result, logger);
+    },
+    (error: unknown) => {
+      logger.error("Could not start", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      process.exitCode = 1;
+    },
+  );
 }

@@ -3,9 +3,13 @@
  * `node examples/build/examples/web/main.js [--host 127.0.0.1] [--port 8080] [--no-auth]
  * [--env-prefix GOFR]`: the reference HTTP API with auth configured from `<PREFIX>_*`.
  */
-import { consoleLogger } from "../../src/log.js";
-import { type MainDeps, type MainResult, runServiceMain } from "../shared/main.js";
-import { closeOnSignals, isEntryModule } from "../shared/run.js";
+import {
+  type MainDeps,
+  type MainResult,
+  runFromCommandLine,
+  runServiceMain,
+} from "../shared/main.js";
+import { isEntryModule } from "../shared/run.js";
 import { createWebServer } from "./server.js";
 
 export const WEB_SPEC = {
@@ -35,18 +39,4 @@ export function main(argv: readonly string[], deps: MainDeps = {}): Promise<Main
   );
 }
 
-if (isEntryModule(import.meta.url)) {
-  const logger = consoleLogger({ name: WEB_SPEC.name });
-  main(process.argv.slice(2), { logger }).then(
-    (result) => {
-      if (result.kind === "exit") process.exitCode = result.code;
-      else closeOnSignals(result, logger);
-    },
-    (error: unknown) => {
-      logger.error("Could not start", {
-        error: error instanceof Error ? error.message : String(error),
-      });
-      process.exitCode = 1;
-    },
-  );
-}
+if (isEntryModule(import.meta.url)) runFromCommandLine(main, WEB_SPEC.name);
