@@ -22,6 +22,7 @@ import type { IncomingMessage } from "node:http";
 import {
   InsufficientScopeError,
   InvalidTokenError,
+  type OAuthError,
   ServerError,
 } from "@modelcontextprotocol/sdk/server/auth/errors.js";
 import { requireBearerAuth } from "@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js";
@@ -52,41 +53,11 @@ export interface McpAuthErrorBody {
   code: string;
 }
 
-// Subclasses keep the SDK's `instanceof` mapping (401/403/500) and add `code` to the body.
-class GofrInvalidTokenError extends InvalidTokenError {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-  override toResponseObject() {
-    return { ...super.toResponseObject(), code: this.code };
-  }
-}
-
-class GofrInsufficientScopeError extends InsufficientScopeError {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-  override toResponseObject() {
-    return { ...super.toResponseObject(), code: this.code };
-  }
-}
-
-class GofrServerError extends ServerError {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-  override toResponseObject() {
-    return { ...super.toResponseObject(), code: this.code };
-  }
+/** Adds our stable `code` to the body the SDK writes for `error` (its class keeps the status). */
+function withCode<E extends OAuthError>(error: E, code: string): E {
+  const body = error.toResponseObject.bind(error);
+  error.toResponseObject = () => ({ ...body(), code });
+  return error;
 }
 
 function mcpCore(options: McpAuthOptions): Authenticator {
@@ -98,9 +69,10 @@ function mcpCore(options: McpAuthOptions): Authenticator {
 function toSdkError(response: AuthResponse): Error {
   // The SDK writes the message into `WWW-Authenticate` unquoted-escaped, so make it header-safe.
   const message = headerSafe(response.body.error);
-  if (response.status === 401) return new GofrInvalidTokenError(message, response.body.code);
-  if (response.status === 403) return new GofrInsufficientScopeError(message, response.body.code);
-  return new GofrServerError(message, response.body.code);
+  const { code } = response.body;
+  if (response.status === 401) return withCode(new InvalidTokenError(message), code);
+  if (response.status === 403) return withCode(new InsufficientScopeError(message), code);
+  return withCode(new ServerError(message), code);
 }
 
 /** `AuthInfo` for a verified context. */
