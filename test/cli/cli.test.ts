@@ -43,6 +43,22 @@ describe("gofr-auth CLI", () => {
     expect(second.secret.fingerprint).toBe(first.secret.fingerprint);
   });
 
+  it("init --output writes the new admin token to a 0600 file and prints no token", async () => {
+    harness = cliHarness();
+    const file = join(harness.dir, "admin-token");
+    const run = await harness.run(["init", "--output", file]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`saved to ${file} (mode 0600)`);
+    expect(run.stdout.split("\n").some((line) => JWT.test(line))).toBe(false);
+    const token = readFileSync(file, "utf8").trim();
+    expect(token).toMatch(JWT);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((await harness.run(["tokens", "inspect", token])).stdout).toContain("Status:    VALID");
+    // Never overwritten: a second run has no new token and leaves the file alone.
+    expect((await harness.run(["init", "--output", file])).code).toBe(0);
+    expect(readFileSync(file, "utf8").trim()).toBe(token);
+  });
+
   it("groups: create, list (table and JSON), defunct, restore", async () => {
     harness = cliHarness();
     await harness.run(["init"]);

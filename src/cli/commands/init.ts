@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { AuthEnabled } from "../../config/resolve.js";
 import { isAuthError } from "../../errors.js";
@@ -79,27 +80,45 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .command("init")
     .description("bootstrap the store: signing secret (if absent), reserved groups, an admin token")
     .option("--admin-expires <duration>", "lifetime of the admin token", "30d")
+    .option(
+      "-o, --output <file>",
+      "write a newly created admin token to this file (mode 0600, must not exist) instead of stdout",
+    )
     .addHelpText(
       "after",
       "\nSafe to run again: an existing secret is never overwritten and the admin token is\nprinted only when it is created. To get a new admin token, revoke the old one\n(gofr-auth tokens revoke --name init-admin) and run init again.",
     )
-    .action(async (options: { adminExpires: string }) => {
+    .action(async (options: { adminExpires: string; output?: string }) => {
       const plane = await ctx.open();
       const result = await initialize(plane, {
         adminExpiresInSeconds: parseDuration(options.adminExpires),
       });
-      const { secret, groups, adminToken } = result;
+      const { secret, groups } = result;
+      let { adminToken } = result;
+      if (options.output && adminToken.token) {
+        await writeFile(options.output, `${adminToken.token}\n`, { mode: 0o600, flag: "wx" });
+        const { token: _written, ...rest } = adminToken;
+        adminToken = rest;
+      }
       const lines = [
         `Store:          ${plane.backend} ${plane.location}`,
         `Signing secret: ${secret.name} v${secret.version} ${secret.fingerprint} (${secret.created ? "created" : "present, unchanged"})`,
         `Groups:         ${groups.created.length > 0 ? `created ${groups.created.join(", ")}` : "public and admin present, unchanged"}`,
-        adminToken.created
-          ? `Admin token:    created ${adminToken.id}, expires ${shortTime(adminToken.expiresAt ? new Date(adminToken.expiresAt) : null)}. Shown once:\n\n${adminToken.token}\n`
-          : `Admin token:    ${adminToken.id} exists (not shown again)`,
+        !adminToken.created
+          ? `Admin token:    ${adminToken.id} exists (not shown again)`
+          : adminToken.token
+            ? `Admin token:    created ${adminToken.id}, expires ${shortTime(adminToken.expiresAt ? new Date(adminToken.expiresAt) : null)}. Shown once:\n\n${adminToken.token}\n`
+            : `Admin token:    created ${adminToken.id}, saved to ${options.output} (mode 0600)`,
       ];
       if (!secret.created && groups.created.length === 0 && !adminToken.created) {
         lines.push("Nothing to do: the store was already initialised.");
       }
-      ctx.emit(`${lines.join("\n")}\n`, result);
+      ctx.emit(`${lines.join("\n")}\n`, {
+        ...result,
+        adminToken:
+          options.output && adminToken.created
+            ? { ...adminToken, output: options.output }
+            : adminToken,
+      });
     });
 }
