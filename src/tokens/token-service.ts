@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { TokenError } from "fast-jwt";
 import { type Clock, epochSeconds, systemClock } from "../clock.js";
 import { AuthError, type AuthErrorCode } from "../errors.js";
 import { KeyRing, SHARED_KEY_LABEL } from "../secrets/keyring.js";
@@ -11,6 +10,7 @@ import {
   DEFAULT_MAX_TOKEN_BYTES,
   DEFAULT_TOKEN_LIFETIME_SECONDS,
   formatKeyId,
+  type KeyId,
   OPERATOR_ISSUER,
   parseKeyId,
   RESERVED_CLAIMS,
@@ -18,10 +18,13 @@ import {
   type TokenHeader,
 } from "./claims.js";
 import {
+  createHs256SignatureCheck,
   createHs256Signer,
-  createHs256Verifier,
+  decodeSegment,
+  HS256_SIGNATURE_LENGTH,
+  type Hs256SignatureCheck,
   type Hs256Signer,
-  type Hs256Verifier,
+  TOKEN_SHAPE,
 } from "./hs256.js";
 import { jsonShapeProblem } from "./json-keys.js";
 import type { TokenRecord } from "./record.js";
@@ -102,7 +105,6 @@ export interface VerifiedToken {
   key: { name: string; version: number; fingerprint: string };
 }
 
-const TOKEN_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 /** Year 9999: later "dates" are garbage, not long-lived tokens. */
 const MAX_NUMERIC_DATE = 253_402_300_799;
 /** At most one forced store read per key and second when a token names an unknown version. */
@@ -110,8 +112,9 @@ const FORCED_READ_INTERVAL_MS = 1000;
 
 /**
  * Mints and verifies HS256 tokens with keys from a {@link JwtSecretProvider}.
- * Signature, algorithm pinning and JSON parsing are fast-jwt's; claims are checked here
- * against the injected clock so that every rejection has a precise code.
+ * fast-jwt signs; verification is ours on node:crypto (header allowlist, canonical
+ * signature, one HMAC, one decode and parse of the payload, duplicate-key scan), and claims
+ * are checked against the injected clock so that every rejection has a precise code.
  */
 export class TokenService {
   readonly audience: string;
@@ -122,11 +125,13 @@ export class TokenService {
   private readonly graceMs: number;
   private readonly maxTokenBytes: number;
   private readonly clock: Clock;
-  private readonly verifiers = new WeakMap<SigningKey, Hs256Verifier>();
+  private readonly signatureChecks = new WeakMap<SigningKey, Hs256SignatureCheck>();
   private readonly verified: VerifiedCache | undefined;
   private readonly signers = new WeakMap<SigningKey, Hs256Signer>();
   /** Per key label: when the store was last re-read because a token named an unknown version. */
   private readonly lastForcedRead = new Map<string, number>();
+  /** Per key label: the forced read in flight, joined by every token naming a newer version. */
+  private readonly forcedReads = new Map<string, Promise<SigningKey>>();
 
   constructor(options: TokenServiceOptions) {
     if (options.keyRing) this.keyRing = options.keyRing;
@@ -237,8 +242,7 @@ export class TokenService {
     }
     const header = peekHeader(token, this.maxTokenBytes);
     const { key, label } = this.keyForSync(header) ?? (await this.keyFor(header));
-    const { payload } = this.verifierFor(key)(token);
-    assertSaneClaimsJson(token);
+    const payload = this.signedPayload(token, key);
     const result = this.accept(header, payload, key, label, options);
     if (!options.allowExpired) this.verified?.set(token, { header, payload, key });
     return result;
@@ -266,7 +270,7 @@ export class TokenService {
       const key = this.keyRing.shared.currentKey();
       return key && { key, label: SHARED_KEY_LABEL };
     }
-    const kid = typeof header.kid === "string" ? parseKeyId(header.kid) : undefined;
+    const kid = kidOf(header);
     if (
       !kid ||
       (kid.label !== SHARED_KEY_LABEL && this.trustedIssuers && !this.trustedIssuers.has(kid.label))
@@ -287,7 +291,7 @@ export class TokenService {
       // Python-fleet tokens: no kid, the current shared key.
       return { key: shared.currentKey() ?? (await shared.getKey()), label: SHARED_KEY_LABEL };
     }
-    const kid = typeof header.kid === "string" ? parseKeyId(header.kid) : undefined;
+    const kid = kidOf(header);
     if (!kid) throw invalid("token_invalid", "The token's kid is not of the form <key>.v<version>");
     const { label, version } = kid;
     if (label !== SHARED_KEY_LABEL && this.trustedIssuers && !this.trustedIssuers.has(label)) {
@@ -308,8 +312,11 @@ export class TokenService {
     } else {
       current = provider.currentKey();
       // A key remembered as absent may exist by now: ask the store again, at most once a second.
-      const mayRead = this.mayForceRead(label) || !this.keyRing.isKnownAbsent(label);
-      if (!current && mayRead) current = await this.keyRing.ownKeyFresh(label);
+      // Only a missing key spends the forced-read allowance: spending it on every slow-path call
+      // left none for newerKey, so a rotated issuer key stayed unknown until the cache TTL.
+      if (!current && (this.mayForceRead(label) || !this.keyRing.isKnownAbsent(label))) {
+        current = await this.keyRing.ownKeyFresh(label);
+      }
       if (!current) {
         throw invalid("token_invalid", `Issuer '${label}' has no signing key of its own`, {
           hint: "the token was signed with a key this fleet does not have",
@@ -324,8 +331,14 @@ export class TokenService {
 
   /** A minter rotated before us: read the store now (rate-limited) instead of waiting for the TTL. */
   private async newerKey(label: string, provider: JwtSecretProvider, version: number) {
-    if (this.mayForceRead(label)) {
-      const refreshed = await provider.refresh();
+    // Tokens arriving while the forced read runs wait for it instead of being refused.
+    let pending = this.forcedReads.get(label);
+    if (!pending && this.mayForceRead(label)) {
+      pending = provider.refresh().finally(() => this.forcedReads.delete(label));
+      this.forcedReads.set(label, pending);
+    }
+    if (pending) {
+      const refreshed = await pending;
       if (refreshed.version === version) return refreshed;
     }
     throw invalid(
@@ -459,20 +472,37 @@ export class TokenService {
     return claims as TokenClaims;
   }
 
-  private verifierFor(key: SigningKey): Hs256Verifier {
-    let verify = this.verifiers.get(key);
-    if (!verify) {
-      const fast = createHs256Verifier(key.value);
-      verify = (token: string) => {
-        try {
-          return fast(token);
-        } catch (error) {
-          throw fromFastJwt(error);
-        }
-      };
-      this.verifiers.set(key, verify);
+  /**
+   * Checks the signature with `key`, then decodes and parses the payload once (nothing
+   * unauthenticated is parsed beyond the small, cached header) and scans its text for
+   * repeated keys and deep nesting. `token` has passed {@link peekHeader}.
+   */
+  private signedPayload(token: string, key: SigningKey): unknown {
+    const last = token.lastIndexOf(".");
+    if (!this.signatureCheckFor(key)(token.slice(0, last), token.slice(last + 1))) {
+      throw invalid("token_invalid", "The token signature does not match", {
+        hint: "the token was minted with another secret, or altered",
+      });
     }
-    return verify;
+    const text = decodeSegment(token.slice(token.indexOf(".") + 1, last));
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      throw invalid("token_malformed", "The token payload is not valid JSON");
+    }
+    const problem = jsonShapeProblem(text, payload);
+    if (problem) throw invalid("token_invalid", `The token payload has a ${problem}`);
+    return payload;
+  }
+
+  private signatureCheckFor(key: SigningKey): Hs256SignatureCheck {
+    let check = this.signatureChecks.get(key);
+    if (!check) {
+      check = createHs256SignatureCheck(key.value);
+      this.signatureChecks.set(key, check);
+    }
+    return check;
   }
 
   private signerFor(key: SigningKey, kid: string): Hs256Signer {
@@ -487,8 +517,7 @@ export class TokenService {
 
 /** Header fields we understand. Anything else (jku, jwk, x5u, x5c, crit, b64, ...) is refused. */
 const HEADER_FIELDS: ReadonlySet<string> = new Set(["alg", "typ", "kid"]);
-/** base64url of a 32-byte HMAC: 43 characters, the last one carrying 2 unused zero bits. */
-const HS256_SIGNATURE_LENGTH = 43;
+/** The last of 43 base64url characters of a 32-byte HMAC carries 2 unused zero bits. */
 const CANONICAL_LAST_CHAR = /[AEIMQUYcgkosw048]$/;
 
 /** Parsed and checked headers by their encoded form: a fleet uses a handful of headers. */
@@ -515,10 +544,23 @@ function peekHeader(token: unknown, maxBytes: number): TokenHeader {
   const encoded = token.slice(0, token.indexOf("."));
   const known = headerCache.get(encoded);
   if (known) return known;
-  const header = parseHeader(encoded);
+  // Frozen: the object is shared by every token with this header (and by callers' results).
+  const header = Object.freeze(parseHeader(encoded));
   if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
   headerCache.set(encoded, header);
   return header;
+}
+
+/** Parsed `kid` per header object: headers come from {@link headerCache}, so this parses once. */
+const parsedKids = new WeakMap<TokenHeader, KeyId | null>();
+
+function kidOf(header: TokenHeader): KeyId | undefined {
+  let kid = parsedKids.get(header);
+  if (kid === undefined) {
+    kid = (typeof header.kid === "string" && parseKeyId(header.kid)) || null;
+    parsedKids.set(header, kid);
+  }
+  return kid ?? undefined;
 }
 
 /** Decodes and checks a header: JSON object, known fields only, HS256, typ JWT, no repeats. */
@@ -551,7 +593,7 @@ function parseHeader(encoded: string): TokenHeader {
   if (typ !== undefined && (typeof typ !== "string" || typ.toUpperCase() !== "JWT")) {
     throw invalid("token_invalid", "The token type (typ) is not JWT");
   }
-  const problem = jsonShapeProblem(text);
+  const problem = jsonShapeProblem(text, header);
   if (problem) throw invalid("token_invalid", `The token header has a ${problem}`);
   return header as TokenHeader;
 }
@@ -588,16 +630,6 @@ interface VerifiedEntry {
   key: SigningKey;
 }
 
-/** Claims must not repeat nor nest deeply: checked on the signed payload text. */
-function assertSaneClaimsJson(token: string): void {
-  const start = token.indexOf(".") + 1;
-  const payload = Buffer.from(token.slice(start, token.indexOf(".", start)), "base64url").toString(
-    "utf8",
-  );
-  const problem = jsonShapeProblem(payload);
-  if (problem) throw invalid("token_invalid", `The token payload has a ${problem}`);
-}
-
 /** NumericDate claims as whole seconds within a sane range (strings, floats and 1e300 refused). */
 function numericDate(claims: Record<string, unknown>, name: string, required: boolean) {
   const value = claims[name];
@@ -612,25 +644,6 @@ function numericDate(claims: Record<string, unknown>, name: string, required: bo
     throw invalid("token_invalid", `The token's ${name} claim is ${what}`);
   }
   return value;
-}
-
-function fromFastJwt(error: unknown): AuthError {
-  const code = error instanceof TokenError ? error.code : undefined;
-  switch (code) {
-    case TokenError.codes.invalidSignature:
-      return invalid("token_invalid", "The token signature does not match", {
-        hint: "the token was minted with another secret, or altered",
-      });
-    case TokenError.codes.invalidAlgorithm:
-      return invalid("token_invalid", "The token's algorithm is not allowed; only HS256 is");
-    case TokenError.codes.malformed:
-    case TokenError.codes.invalidType:
-    case TokenError.codes.invalidPayload:
-    case TokenError.codes.missingSignature:
-      return invalid("token_malformed", "The token could not be decoded");
-    default:
-      return invalid("token_invalid", "The token was rejected", { details: { reason: code } });
-  }
 }
 
 function invalid(

@@ -1,7 +1,8 @@
 import fc from "fast-check";
+import { createSigner, createVerifier } from "fast-jwt";
 import { describe, expect, it } from "vitest";
 import { AuthError } from "../../src/errors.js";
-import { createTestAuthService, ManualClock } from "../../src/testing/index.js";
+import { createTestAuthService, ManualClock, TEST_SECRET } from "../../src/testing/index.js";
 import { createHs256Verifier } from "../../src/tokens/hs256.js";
 
 const clock = new ManualClock();
@@ -82,6 +83,76 @@ describe("property: the verifier", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("property: never more lenient than fast-jwt", () => {
+  // Verification is ours on node:crypto (docs/decisions.md); fast-jwt, which signs, is the
+  // reference it must agree with: every token fast-jwt signs verifies, and no token that
+  // fast-jwt's own HS256 verifier refuses is accepted here.
+  const fastVerify = createVerifier({
+    key: TEST_SECRET,
+    algorithms: ["HS256"],
+    ignoreExpiration: true,
+    ignoreNotBefore: true,
+  });
+  const fastAccepts = (candidate: string): boolean => {
+    try {
+      fastVerify(candidate);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it("accepts what fast-jwt signs with the same secret and claims", async () => {
+    const sign = createSigner({ key: TEST_SECRET, algorithm: "HS256" });
+    const now = Math.floor(clock.now() / 1000);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uuid(),
+        fc.nat({ max: 86_400 }),
+        fc.dictionary(fc.stringMatching(/^x_[a-z]{1,8}$/), fc.jsonValue({ maxDepth: 3 })),
+        async (jti, lifetime, extra) => {
+          const signed = sign({
+            ...extra,
+            jti,
+            groups: ["finance"],
+            iat: now,
+            nbf: now,
+            exp: now + lifetime + 1,
+            aud: "gofr-api",
+            iss: "gofr-auth",
+            sub: jti,
+          });
+          const verified = await auth.tokens.verify(signed);
+          expect(verified.claims.jti).toBe(jti);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("accepts a mutated token only if fast-jwt accepts it too", async () => {
+    const mutation = fc.record({
+      at: fc.nat(),
+      char: fc.constantFrom(...TOKEN_CHARS),
+      kind: fc.constantFrom("replace", "insert", "delete"),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
+        let mutated = token;
+        for (const { kind, at, char } of mutations) {
+          const i = at % (mutated.length + 1);
+          if (kind === "replace") mutated = mutated.slice(0, i) + char + mutated.slice(i + 1);
+          else if (kind === "insert") mutated = mutated.slice(0, i) + char + mutated.slice(i);
+          else mutated = mutated.slice(0, i) + mutated.slice(i + 1);
+        }
+        if ((await outcome(mutated)) === "accepted") expect(fastAccepts(mutated)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(fastAccepts(token)).toBe(true);
   });
 });
 
