@@ -20,6 +20,24 @@ async function outcome(candidate: string): Promise<"accepted" | unknown> {
 
 const TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ \n\u00e9";
 
+interface Mutation {
+  kind: "replace" | "insert" | "delete";
+  at: number;
+  char: string;
+}
+
+/** `token` with each mutation applied in turn (positions wrap around the current length). */
+function mutate(token: string, mutations: readonly Mutation[]): string {
+  let mutated = token;
+  for (const { kind, at, char } of mutations) {
+    const i = at % (mutated.length + 1);
+    if (kind === "replace") mutated = mutated.slice(0, i) + char + mutated.slice(i + 1);
+    else if (kind === "insert") mutated = mutated.slice(0, i) + char + mutated.slice(i);
+    else mutated = mutated.slice(0, i) + mutated.slice(i + 1);
+  }
+  return mutated;
+}
+
 describe("property: the verifier", () => {
   it("accepts the original token", async () => {
     expect(await outcome(token)).toBe("accepted");
@@ -41,13 +59,7 @@ describe("property: the verifier", () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async (mutations) => {
-        let mutated = token;
-        for (const { kind, at, char } of mutations) {
-          const i = at % (mutated.length + 1);
-          if (kind === "replace") mutated = mutated.slice(0, i) + char + mutated.slice(i + 1);
-          else if (kind === "insert") mutated = mutated.slice(0, i) + char + mutated.slice(i);
-          else mutated = mutated.slice(0, i) + mutated.slice(i + 1);
-        }
+        const mutated = mutate(token, mutations);
         const result = await outcome(mutated);
         if (mutated === token) expect(result).toBe("accepted");
         else expect(result).toBeInstanceOf(AuthError);
@@ -141,13 +153,7 @@ describe("property: never more lenient than fast-jwt", () => {
     });
     await fc.assert(
       fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
-        let mutated = token;
-        for (const { kind, at, char } of mutations) {
-          const i = at % (mutated.length + 1);
-          if (kind === "replace") mutated = mutated.slice(0, i) + char + mutated.slice(i + 1);
-          else if (kind === "insert") mutated = mutated.slice(0, i) + char + mutated.slice(i);
-          else mutated = mutated.slice(0, i) + mutated.slice(i + 1);
-        }
+        const mutated = mutate(token, mutations);
         if ((await outcome(mutated)) === "accepted") expect(fastAccepts(mutated)).toBe(true);
       }),
       { numRuns: 2000 },
