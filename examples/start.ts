@@ -164,13 +164,16 @@ export async function start(argv: readonly string[], deps: StartDeps = {}): Prom
     });
   }
   const plane = resolved;
+  let services: Awaited<ReturnType<typeof startServices>> | undefined;
   try {
+    // Listen first: a busy port must fail before init creates a token it could not print.
+    // The services load the secret on first use, so it may not exist yet.
+    services = await startServices(plane, args, logger);
     const init = await initialize(plane, { adminExpiresInSeconds: 30 * 24 * 3600 });
     const session = await plane.auth.createToken({
       groups: ["admin"],
       expiresInSeconds: args.sessionTokenSeconds,
     });
-    const services = await startServices(plane, args, logger);
     const expires = session.record.expiresAt?.toISOString() ?? "never";
     stdout(
       [
@@ -195,16 +198,18 @@ export async function start(argv: readonly string[], deps: StartDeps = {}): Prom
         "",
       ].join("\n"),
     );
+    const running = services;
     let closed: Promise<void> | undefined;
     return {
       kind: "running",
       url: services.webUrl,
       close: () => {
-        closed ??= services.close().finally(() => plane.close());
+        closed ??= running.close().finally(() => plane.close());
         return closed;
       },
     };
   } catch (error) {
+    await services?.close();
     await plane.close();
     throw error;
   }
