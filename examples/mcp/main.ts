@@ -16,6 +16,7 @@ export const MCP_SPEC = {
   name: "gofr-mcp",
   description: "gofr-auth reference MCP server (Streamable HTTP, stateless): tools whoami, echo",
   defaultPort: 8081,
+  allowedHostsOption: true,
 };
 
 /** Parses flags, starts the auth plane and the server; resolves once listening. */
@@ -29,6 +30,7 @@ export function main(argv: readonly string[], deps: MainDeps = {}): Promise<Main
         noAuthReason: serviceAuth.auth ? undefined : serviceAuth.reason,
         logger,
         host: args.host,
+        allowedHosts: args.allowedHosts,
       });
       return listenMcp(app, args.host, args.port);
     },

@@ -8,6 +8,8 @@ export interface ServiceArgs {
   auth: boolean;
   /** Environment prefix for the auth configuration, e.g. `GOFR` or `GOFR_DIG`. */
   envPrefix: string;
+  /** Host names the server answers to (`--allowed-hosts`), when the service offers it. */
+  allowedHosts?: string[];
 }
 
 export interface ServiceCliSpec {
@@ -15,6 +17,8 @@ export interface ServiceCliSpec {
   name: string;
   description: string;
   defaultPort: number;
+  /** Offer `--allowed-hosts` (the MCP SDK's DNS-rebinding protection off localhost). */
+  allowedHostsOption?: boolean;
 }
 
 /** What `parseServiceArgs` returns: arguments to run with, or an exit (help, version, usage error). */
@@ -49,6 +53,19 @@ export function parseServiceArgs(
     .option("--env-prefix <prefix>", "read <PREFIX>_VAULT_URL, <PREFIX>_AUTH_STORE, ...", "GOFR")
     .exitOverride()
     .configureOutput({ writeOut: output.out, writeErr: output.err });
+  if (spec.allowedHostsOption) {
+    program.addOption(
+      new Option(
+        "--allowed-hosts <names>",
+        "comma-separated Host names to answer (e.g. mcp.internal,localhost); on 127.0.0.1 only localhost names are answered",
+      ).argParser((value) =>
+        value
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean),
+      ),
+    );
+  }
   try {
     program.parse([...argv], { from: "user" });
   } catch (error) {
@@ -57,6 +74,6 @@ export function parseServiceArgs(
     }
     throw error;
   }
-  const options = program.opts<{ host: string; port: number; auth: boolean; envPrefix: string }>();
+  const options = program.opts<ServiceArgs>();
   return { kind: "run", args: { ...options } };
 }

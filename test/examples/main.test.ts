@@ -3,6 +3,7 @@
  * and closing. In-process, on ephemeral ports; the embedded store lives in a temp dir.
  */
 import { mkdtemp, rm } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -121,6 +122,37 @@ describe("web main() against the embedded store", () => {
       expect(ping.status).toBe(200);
       expect((await fetch(`${service.url}/ready`)).status).toBe(200);
       expect((await fetch(`${service.url}/whoami`)).status).toBe(401);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+describe("mcp main() --allowed-hosts", () => {
+  /** GET /health with a chosen Host header (fetch does not let a caller set Host). */
+  function healthWithHost(url: string, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(`${url}/health`, { headers: { host } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on("error", reject);
+      request.end();
+    });
+  }
+
+  it("answers only the named hosts, even when bound to every interface", async () => {
+    const service = running(
+      await mcpMain(
+        ["--no-auth", "--host", "0.0.0.0", "--port", "0", "--allowed-hosts", "mcp, localhost"],
+        { env: {}, logger: captureLogger(), stdout: () => {} },
+      ),
+    );
+    const url = service.url.replace("0.0.0.0", "127.0.0.1");
+    try {
+      expect(await healthWithHost(url, "mcp:8081")).toBe(200);
+      expect(await healthWithHost(url, "localhost")).toBe(200);
+      expect(await healthWithHost(url, "rebound.attacker.example")).toBe(403);
     } finally {
       await service.close();
     }
