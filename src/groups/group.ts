@@ -41,3 +41,12 @@ export function assertValidGroupName(name: unknown): asserts name is string {
     hint: `use 1-64 characters of a-z, 0-9 and '-'${suggestion ? `, e.g. '${suggestion.slice(0, 64)}'` : ""}`,
   });
 }
+
+/** A copy sharing nothing mutable with `group` (see `copyTokenRecord`). */
+export function copyGroup(group: Group): Group {
+  return {
+    ...group,
+    createdAt: new Date(group.createdAt.getTime()),
+    defunctAt: group.defunctAt === null ? null : new Date(group.defunctAt.getTime()),
+  };
+}

@@ -58,6 +58,8 @@ export class AuthDatabase {
   readonly #db: Database.Database;
   // Prepared statements, not data: caching them cannot serve stale records.
   readonly #statements = new Map<string, Database.Statement>();
+  #dataVersion: Database.Statement | undefined;
+  #writes = 0;
   #users = 0;
 
   /** Use {@link openAuthDatabase}. */
@@ -93,14 +95,43 @@ export class AuthDatabase {
    */
   write<T>(operation: string, fn: () => T): T {
     this.assertOpen(operation);
+    // Counted before and after: anything read while the transaction was open is stale too
+    // if it rolls back. See `writeCount`.
+    this.#writes += 1;
     try {
       return this.#db.transaction(fn).immediate();
     } catch (error) {
       throw toStoreError(error, this.path, operation, this.busyTimeoutMs);
+    } finally {
+      this.#writes += 1;
     }
   }
 
-  /** A prepared statement for gofr-auth's own tables (prepared once per handle). */
+  /**
+   * How many times {@link write} was entered or left on this handle. SQLite's `data_version`
+   * does not change for a connection's own commits; together with {@link dataVersion} this
+   * tells a reader whether anything may have changed since it last looked.
+   */
+  get writeCount(): number {
+    return this.#writes;
+  }
+
+  /**
+   * `PRAGMA data_version`: changes (on this handle) whenever another connection, in this
+   * process or any other, has committed to the file since the previous call. It does not
+   * change for this handle's own writes (see {@link writeCount}). One short read
+   * transaction, no table access. Map failures like {@link read} (call it inside one).
+   */
+  dataVersion(): number {
+    this.#dataVersion ??= this.#db.prepare("PRAGMA data_version").pluck();
+    return this.#dataVersion.get() as number;
+  }
+
+  /**
+   * A prepared statement for gofr-auth's own tables (prepared once per handle). Statements
+   * that change data must run inside {@link write}: readers that cache (the store's token
+   * records) only notice this handle's own changes through {@link writeCount}.
+   */
   statement(sql: string): Database.Statement {
     let statement = this.#statements.get(sql);
     if (!statement) {
@@ -127,6 +158,7 @@ export class AuthDatabase {
   close(): void {
     if (!this.#db.open) return;
     this.#statements.clear();
+    this.#dataVersion = undefined;
     this.#db.close();
   }
 

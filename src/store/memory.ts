@@ -1,48 +1,57 @@
 import { AuthError } from "../errors.js";
-import type { Group } from "../groups/group.js";
-import type { TokenRecord } from "../tokens/record.js";
+import { copyGroup, type Group } from "../groups/group.js";
+import { copyTokenRecord, type TokenRecord } from "../tokens/record.js";
 import type { AuthStore } from "./store.js";
 
-/** A process-local store for tests and single-process tools. */
+/**
+ * A process-local store for tests and single-process tools. Like every store it hands out
+ * copies (see {@link copyTokenRecord}) and keeps copies of what it is given.
+ */
 export class MemoryAuthStore implements AuthStore {
   readonly description = "memory";
   private readonly groups = new Map<string, Group>();
   private readonly tokens = new Map<string, TokenRecord>();
 
   async getGroup(id: string): Promise<Group | undefined> {
-    return copy(this.groups.get(id));
+    return copyIfAny(this.groups.get(id), copyGroup);
   }
 
   async findGroupByName(name: string): Promise<Group | undefined> {
-    return copy([...this.groups.values()].find((group) => group.name === name));
+    return copyIfAny(
+      [...this.groups.values()].find((group) => group.name === name),
+      copyGroup,
+    );
   }
 
   async listGroups(): Promise<Group[]> {
-    return [...this.groups.values()].map((group) => structuredClone(group));
+    return [...this.groups.values()].map(copyGroup);
   }
 
   async insertGroup(group: Group): Promise<void> {
     if ([...this.groups.values()].some((existing) => existing.name === group.name)) {
       throw new AuthError("group_exists", `Group '${group.name}' already exists`);
     }
-    this.groups.set(group.id, structuredClone(group));
+    this.groups.set(group.id, copyGroup(group));
   }
 
   async updateGroup(group: Group): Promise<void> {
     requireExisting(this.groups, group.id, "group");
-    this.groups.set(group.id, structuredClone(group));
+    this.groups.set(group.id, copyGroup(group));
   }
 
   async getToken(id: string): Promise<TokenRecord | undefined> {
-    return copy(this.tokens.get(id));
+    return copyIfAny(this.tokens.get(id), copyTokenRecord);
   }
 
   async findTokenByName(name: string): Promise<TokenRecord | undefined> {
-    return copy([...this.tokens.values()].find((record) => record.name === name));
+    return copyIfAny(
+      [...this.tokens.values()].find((record) => record.name === name),
+      copyTokenRecord,
+    );
   }
 
   async listTokens(): Promise<TokenRecord[]> {
-    return [...this.tokens.values()].map((record) => structuredClone(record));
+    return [...this.tokens.values()].map(copyTokenRecord);
   }
 
   async insertToken(record: TokenRecord): Promise<void> {
@@ -51,17 +60,17 @@ export class MemoryAuthStore implements AuthStore {
         hint: "pick another name or revoke and rename the old token",
       });
     }
-    this.tokens.set(record.id, structuredClone(record));
+    this.tokens.set(record.id, copyTokenRecord(record));
   }
 
   async updateToken(record: TokenRecord): Promise<void> {
     requireExisting(this.tokens, record.id, "token");
-    this.tokens.set(record.id, structuredClone(record));
+    this.tokens.set(record.id, copyTokenRecord(record));
   }
 }
 
-function copy<T>(value: T | undefined): T | undefined {
-  return value === undefined ? undefined : structuredClone(value);
+function copyIfAny<T>(value: T | undefined, copy: (value: T) => T): T | undefined {
+  return value === undefined ? undefined : copy(value);
 }
 
 function requireExisting(map: Map<string, unknown>, id: string, what: string): void {

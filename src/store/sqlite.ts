@@ -1,7 +1,8 @@
 /**
  * The embedded {@link AuthStore}: groups and token records in one SQLite file, as the Python
- * fleet's wire JSON (the same records Vault holds). Nothing is cached between calls, so a
- * record written by another process (the CLI, another service) is visible to the next call.
+ * fleet's wire JSON (the same records Vault holds). A record written by another process (the
+ * CLI, another service) is visible to the next call: `getToken` keeps parsed records, but
+ * checks `PRAGMA data_version` on every call and drops them all once anyone else committed.
  */
 import { AuthError } from "../errors.js";
 import type { Group } from "../groups/group.js";
@@ -11,12 +12,25 @@ import {
   attachAuthDatabase,
 } from "../sqlite/database.js";
 import { isPrimaryKeyViolation, isUniqueViolation } from "../sqlite/errors.js";
-import type { TokenRecord } from "../tokens/record.js";
+import { copyTokenRecord, type TokenRecord } from "../tokens/record.js";
+
 import type { AuthStore } from "./store.js";
 import { groupFromWire, groupToWire, tokenRecordFromWire, tokenRecordToWire } from "./wire.js";
 
-/** Options: `{ database }` to share an open file, or `openAuthDatabase` options. */
-export type SqliteAuthStoreOptions = AuthDatabaseTarget;
+/** Default for {@link SqliteAuthStoreCacheOptions.tokenCacheSize}. */
+export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
+
+export interface SqliteAuthStoreCacheOptions {
+  /**
+   * How many parsed token records `getToken` keeps (oldest dropped first); 0 turns the cache
+   * off. Default 10,000. The cache never serves a record older than the file: every call
+   * checks `PRAGMA data_version` first.
+   */
+  tokenCacheSize?: number;
+}
+
+/** `{ database }` to share an open file, or `openAuthDatabase` options; plus the cache size. */
+export type SqliteAuthStoreOptions = AuthDatabaseTarget & SqliteAuthStoreCacheOptions;
 
 interface RecordRow {
   id: string;
@@ -48,9 +62,24 @@ export class SqliteAuthStore implements AuthStore {
   readonly description: string;
   readonly database: AuthDatabase;
   #closed = false;
+  // Parsed token records by id, valid while the file is unchanged since `#seenVersion`
+  // (another connection's commits) and `#seenWrites` (this handle's writes, which a shared
+  // handle may make through another store or the secret source). Never handed out: callers
+  // get copies. Insertion order is the eviction order.
+  readonly #tokens = new Map<string, TokenRecord>();
+  readonly #tokenCacheSize: number;
+  #seenVersion = -1;
+  #seenWrites = -1;
 
   constructor(options: SqliteAuthStoreOptions = {}) {
-    this.database = attachAuthDatabase(options);
+    const { tokenCacheSize = DEFAULT_TOKEN_CACHE_SIZE, ...target } = options;
+    if (!Number.isSafeInteger(tokenCacheSize) || tokenCacheSize < 0) {
+      throw new AuthError("config_invalid", "tokenCacheSize must be a whole number >= 0", {
+        hint: `use ${DEFAULT_TOKEN_CACHE_SIZE}, or 0 to read every record from the file`,
+      });
+    }
+    this.#tokenCacheSize = tokenCacheSize;
+    this.database = attachAuthDatabase(target as AuthDatabaseTarget);
     this.description = this.database.description;
   }
 
@@ -73,7 +102,7 @@ export class SqliteAuthStore implements AuthStore {
 
   async insertGroup(group: Group): Promise<void> {
     const wire = groupToWire(group);
-    this.database.write("insert group", () => {
+    this.ownWrite("insert group", undefined, () => {
       try {
         this.database
           .statement(SQL.insertGroup)
@@ -86,7 +115,7 @@ export class SqliteAuthStore implements AuthStore {
 
   async updateGroup(group: Group): Promise<void> {
     const wire = groupToWire(group);
-    this.database.write("update group", () => {
+    this.ownWrite("update group", undefined, () => {
       let changes: number;
       try {
         changes = this.database
@@ -99,8 +128,34 @@ export class SqliteAuthStore implements AuthStore {
     });
   }
 
+  /**
+   * One `PRAGMA data_version` per call while the record is cached (no table read, no JSON);
+   * the cache is dropped first whenever another connection committed or this handle wrote.
+   */
   async getToken(id: string): Promise<TokenRecord | undefined> {
-    return this.readOne("read token", SQL.tokenById, id, "tokens", tokenRecordFromWire);
+    if (this.#tokenCacheSize === 0) {
+      return this.readOne("read token", SQL.tokenById, id, "tokens", tokenRecordFromWire);
+    }
+    return this.database.read("read token", () => {
+      const version = this.database.dataVersion();
+      const writes = this.database.writeCount;
+      if (version !== this.#seenVersion || writes !== this.#seenWrites) {
+        this.#tokens.clear();
+        this.#seenVersion = version;
+        this.#seenWrites = writes;
+      }
+      let record = this.#tokens.get(id);
+      if (record === undefined) {
+        const row = this.database.statement(SQL.tokenById).get(id) as RecordRow | undefined;
+        if (row === undefined) return undefined; // not cached: an insert must show at once
+        record = this.parseRow(row, "tokens", tokenRecordFromWire);
+        if (this.#tokens.size >= this.#tokenCacheSize) {
+          this.#tokens.delete(this.#tokens.keys().next().value as string);
+        }
+        this.#tokens.set(id, record);
+      }
+      return copyTokenRecord(record);
+    });
   }
 
   async findTokenByName(name: string): Promise<TokenRecord | undefined> {
@@ -113,7 +168,7 @@ export class SqliteAuthStore implements AuthStore {
 
   async insertToken(record: TokenRecord): Promise<void> {
     const wire = tokenRecordToWire(record);
-    this.database.write("insert token", () => {
+    this.ownWrite("insert token", record.id, () => {
       try {
         this.database
           .statement(SQL.insertToken)
@@ -126,7 +181,7 @@ export class SqliteAuthStore implements AuthStore {
 
   async updateToken(record: TokenRecord): Promise<void> {
     const wire = tokenRecordToWire(record);
-    this.database.write("update token", () => {
+    this.ownWrite("update token", record.id, () => {
       let changes: number;
       try {
         changes = this.database
@@ -143,7 +198,25 @@ export class SqliteAuthStore implements AuthStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#tokens.clear();
     this.database.release();
+  }
+
+  /**
+   * A write through this store: its effect on the token cache is known (at most `tokenId`
+   * changed), so the cache stays valid for every other record instead of being dropped for
+   * the handle's write count. Only when the cache was in step before: a write by someone
+   * else on the shared handle in between still drops everything. Another process's commit
+   * just before ours is still caught by `data_version` on the next read.
+   */
+  private ownWrite(operation: string, tokenId: string | undefined, fn: () => void): void {
+    const inStep = this.#seenWrites === this.database.writeCount;
+    try {
+      this.database.write(operation, fn);
+    } finally {
+      if (tokenId !== undefined) this.#tokens.delete(tokenId);
+      if (inStep) this.#seenWrites = this.database.writeCount;
+    }
   }
 
   private readOne<T>(
@@ -167,7 +240,7 @@ export class SqliteAuthStore implements AuthStore {
     );
   }
 
-  // Every read parses fresh JSON, so callers get copies they may mutate freely.
+  // Parses fresh JSON: the result shares nothing with other reads or the token cache.
   private parseRow<T>(row: RecordRow, table: Table, parse: Parse<T>): T {
     const where = `${this.path} ${table}/${row.id}`;
     let raw: unknown;
