@@ -48,8 +48,25 @@ export class AuthContext {
       subject: this.subject,
       issuer: this.issuer,
       groups: this.groups,
-      expiresAt: this.expiresAt.toISOString(),
+      expiresAt: isoString(this.expiresAt),
       keyId: this.keyId,
     };
   }
+}
+
+/**
+ * `date.toISOString()`, remembering the last answer: a service sees the same few tokens (and
+ * so the same expiry) request after request, and formatting a date costs more than the rest
+ * of `toJSON`. Keyed on the time value, so a changed or invalid date is formatted (or throws)
+ * as before.
+ */
+let lastIsoTime = Number.NaN;
+let lastIsoText = "";
+function isoString(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastIsoTime) {
+    lastIsoText = date.toISOString();
+    lastIsoTime = time;
+  }
+  return lastIsoText;
 }

@@ -4,9 +4,28 @@ import { AuthError } from "../../errors.js";
  * `Bearer`, one space, one token (RFC 6750 `b64token`), nothing else. The scheme is
  * case-insensitive (RFC 7235); anything looser (two tokens, extra spaces, a comma-joined
  * second header) is refused rather than guessed at, so a proxy that appends a credential
- * can never make us verify the wrong one.
+ * can never make us verify the wrong one. As a pattern: `/^bearer ([A-Za-z0-9\-._~+/]+=*)$/i`,
+ * checked in two steps (below) because the case-insensitive scan of a whole token is slow.
  */
-const BEARER = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** "bearer " as char codes, letters lower-case. */
+const SCHEME = [0x62, 0x65, 0x61, 0x72, 0x65, 0x72, 0x20];
+
+/**
+ * The pattern's capture group (or undefined), without the case-insensitive scan of the whole token: the
+ * scheme's letters are compared with `| 0x20` (which maps exactly `A-Z` onto `a-z`, and
+ * nothing else onto a letter or the space), the rest with the case-sensitive pattern.
+ */
+function bearerTokenOf(header: string): string | undefined {
+  if (header.length <= SCHEME.length) return undefined;
+  for (let i = 0; i < SCHEME.length; i += 1) {
+    const code = header.charCodeAt(i);
+    const wanted = SCHEME[i] as number;
+    if (code !== wanted && (wanted === 0x20 || (code | 0x20) !== wanted)) return undefined;
+  }
+  const token = header.slice(SCHEME.length);
+  return B64TOKEN.test(token) ? token : undefined;
+}
 
 /**
  * The token of an `Authorization: Bearer <token>` header. Throws `token_missing` when there
@@ -22,13 +41,13 @@ export function readBearerToken(header: string | readonly string[] | null | unde
       hint: "send exactly one 'Authorization: Bearer <token>' header",
     });
   }
-  const match = BEARER.exec(header);
-  if (!match) {
+  const token = bearerTokenOf(header);
+  if (token === undefined) {
     throw new AuthError(
       "token_malformed",
       "The Authorization header is not 'Bearer <token>' (one space, one token)",
       { hint: "send exactly one 'Authorization: Bearer <token>' header" },
     );
   }
-  return match[1] as string;
+  return token;
 }
