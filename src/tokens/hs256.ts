@@ -6,11 +6,9 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 import { createSigner } from "fast-jwt";
 import { AuthError } from "../errors.js";
-import type { TokenHeader } from "./claims.js";
 
 /** True when `signature` is exactly the base64url (unpadded) HMAC-SHA256 of `signingInput`. */
 export type Hs256SignatureCheck = (signingInput: string, signature: string) => boolean;
-export type Hs256Verifier = (token: string) => { header: TokenHeader; payload: unknown };
 export type Hs256Signer = (payload: Record<string, unknown>) => string;
 
 /** base64url of a 32-byte HMAC: 43 characters. */
@@ -47,40 +45,6 @@ export function createHs256SignatureCheck(key: string | Buffer): Hs256SignatureC
 /** Decodes one base64url token segment to text. */
 export function decodeSegment(segment: string): string {
   return Buffer.from(segment, "base64url").toString("utf8");
-}
-
-/**
- * A whole-token HS256 verifier on the same primitives: signature first, then header (must
- * say HS256) and payload as JSON. No claim checks (TokenService does those). For tests and
- * tools; TokenService checks header, signature and payload in its own order.
- */
-export function createHs256Verifier(key: string | Buffer): Hs256Verifier {
-  const check = createHs256SignatureCheck(key);
-  return (token) => {
-    if (typeof token !== "string" || !TOKEN_SHAPE.test(token)) {
-      throw new AuthError(
-        "token_malformed",
-        "The token is not three base64url parts separated by dots",
-      );
-    }
-    const first = token.indexOf(".");
-    const last = token.lastIndexOf(".");
-    if (!check(token.slice(0, last), token.slice(last + 1))) {
-      throw new AuthError("token_invalid", "The token signature does not match");
-    }
-    let header: TokenHeader;
-    let payload: unknown;
-    try {
-      header = JSON.parse(decodeSegment(token.slice(0, first))) as TokenHeader;
-      payload = JSON.parse(decodeSegment(token.slice(first + 1, last)));
-    } catch {
-      throw new AuthError("token_malformed", "The token could not be decoded");
-    }
-    if (header?.alg !== "HS256") {
-      throw new AuthError("token_invalid", "The token's algorithm is not allowed; only HS256 is");
-    }
-    return { header, payload };
-  };
 }
 
 /** fast-jwt keeps the `iat` we put in the payload (from the injected clock). */

@@ -565,7 +565,7 @@ function kidOf(header: TokenHeader): KeyId | undefined {
 
 /** Decodes and checks a header: JSON object, known fields only, HS256, typ JWT, no repeats. */
 function parseHeader(encoded: string): TokenHeader {
-  const text = Buffer.from(encoded, "base64url").toString("utf8");
+  const text = decodeSegment(encoded);
   let header: unknown;
   try {
     header = JSON.parse(text);
