@@ -5,15 +5,16 @@
  * MCP services with auth on, and print their URLs, an admin token and a curl command to
  * paste. Ctrl-C (SIGINT) or SIGTERM stops both services and closes the store.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { initialize } from "../src/cli/commands/init.js";
 import { parseDuration } from "../src/cli/output.js";
 import { type AuthEnabled, resolveAuthConfig } from "../src/config/index.js";
 import { AuthError } from "../src/errors.js";
 import { consoleLogger, type Logger } from "../src/log.js";
 import { createMcpServer, listenMcp } from "./mcp/server.js";
+import { parseFlags, portNumber } from "./shared/cli.js";
 import { closeOnSignals, httpUrl, isEntryModule, type RunningService } from "./shared/run.js";
-import { createWebServer } from "./web/server.js";
+import { createWebServer, listenWeb } from "./web/server.js";
 
 /** The `gofr-auth` CLI as `npm start` compiles it (tsc -p examples/tsconfig.json). */
 const CLI_PATH = "examples/build/src/cli/main.js";
@@ -39,13 +40,6 @@ export interface StartDeps {
 }
 
 export type StartResult = { kind: "exit"; code: number } | ({ kind: "running" } & RunningService);
-
-function portNumber(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) {
-    throw new InvalidArgumentError("expected a port number from 0 to 65535 (0 = any free port)");
-  }
-  return Number(value);
-}
 
 function duration(value: string): number {
   try {
@@ -82,18 +76,14 @@ function parseArgs(
         .argParser(duration)
         .default(8 * 3600, "8h"),
     )
-    .option("--debug", "log at INFO as well", false)
-    .exitOverride()
-    .configureOutput({ writeOut: out, writeErr: err });
-  try {
-    program.parse([...argv], { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError)
-      return { kind: "exit", code: error.exitCode === 0 ? 0 : 2 };
-    throw error;
-  }
-  const options = program.opts<Omit<StartArgs, "sessionTokenSeconds"> & { sessionToken: number }>();
-  const { sessionToken, ...rest } = options;
+    .option("--debug", "log at INFO as well", false);
+  const parsed = parseFlags<Omit<StartArgs, "sessionTokenSeconds"> & { sessionToken: number }>(
+    program,
+    argv,
+    { out, err },
+  );
+  if (parsed.kind === "exit") return parsed;
+  const { sessionToken, ...rest } = parsed.options;
   return { kind: "run", args: { ...rest, sessionTokenSeconds: sessionToken } };
 }
 
@@ -115,27 +105,26 @@ async function startServices(plane: AuthEnabled, args: StartArgs, logger: Logger
     secretProvider: plane.secretProvider,
     logger,
   });
+  let webServer: Awaited<ReturnType<typeof listenWeb>>;
   try {
-    await web.listen({ host: args.host, port: args.webPort });
+    webServer = await listenWeb(web, args.host, args.webPort);
   } catch (error) {
     throw listenError("web API", "--web-port", args.webPort, error);
   }
-  const webAddress = web.server.address();
-  const webPort = typeof webAddress === "object" && webAddress ? webAddress.port : args.webPort;
 
   const { app: mcpApp } = createMcpServer({ auth: plane.auth, logger, host: args.host });
   let mcp: Awaited<ReturnType<typeof listenMcp>>;
   try {
     mcp = await listenMcp(mcpApp, args.host, args.mcpPort);
   } catch (error) {
-    await web.close();
+    await webServer.close();
     throw listenError("MCP server", "--mcp-port", args.mcpPort, error);
   }
   return {
-    webUrl: httpUrl(args.host, webPort),
+    webUrl: httpUrl(args.host, webServer.port),
     mcpUrl: `${httpUrl(args.host, mcp.port)}/mcp`,
     close: async () => {
-      await Promise.allSettled([web.close(), mcp.close()]);
+      await Promise.allSettled([webServer.close(), mcp.close()]);
     },
   };
 }

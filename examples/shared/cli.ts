@@ -1,4 +1,10 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import {
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+  Option,
+  type OptionValues,
+} from "commander";
 
 /** Flags both reference services take. */
 export interface ServiceArgs {
@@ -24,7 +30,8 @@ export interface ServiceCliSpec {
 /** What `parseServiceArgs` returns: arguments to run with, or an exit (help, version, usage error). */
 export type ParsedArgs = { kind: "run"; args: ServiceArgs } | { kind: "exit"; code: number };
 
-function portNumber(value: string): number {
+/** A commander argument parser for `--port`-like flags. */
+export function portNumber(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) {
     throw new InvalidArgumentError("expected a port number from 0 to 65535 (0 = any free port)");
@@ -50,9 +57,7 @@ export function parseServiceArgs(
         .default(spec.defaultPort),
     )
     .option("--no-auth", "serve WITHOUT authentication (development only; also <PREFIX>_NO_AUTH=1)")
-    .option("--env-prefix <prefix>", "read <PREFIX>_VAULT_URL, <PREFIX>_AUTH_STORE, ...", "GOFR")
-    .exitOverride()
-    .configureOutput({ writeOut: output.out, writeErr: output.err });
+    .option("--env-prefix <prefix>", "read <PREFIX>_VAULT_URL, <PREFIX>_AUTH_STORE, ...", "GOFR");
   if (spec.allowedHostsOption) {
     program.addOption(
       new Option(
@@ -66,6 +71,20 @@ export function parseServiceArgs(
       ),
     );
   }
+  const parsed = parseFlags<ServiceArgs>(program, argv, output);
+  return parsed.kind === "exit" ? parsed : { kind: "run", args: parsed.options };
+}
+
+/**
+ * Parses `argv` with `program` without ever exiting the process: help and usage errors
+ * (written to `output`) come back as `{ kind: "exit", code }`, 0 for help, 2 for misuse.
+ */
+export function parseFlags<T extends OptionValues>(
+  program: Command,
+  argv: readonly string[],
+  output: { out: (text: string) => void; err: (text: string) => void },
+): { kind: "run"; options: T } | { kind: "exit"; code: number } {
+  program.exitOverride().configureOutput({ writeOut: output.out, writeErr: output.err });
   try {
     program.parse([...argv], { from: "user" });
   } catch (error) {
@@ -74,6 +93,5 @@ export function parseServiceArgs(
     }
     throw error;
   }
-  const options = program.opts<ServiceArgs>();
-  return { kind: "run", args: { ...options } };
+  return { kind: "run", options: program.opts<T>() };
 }

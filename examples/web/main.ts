@@ -10,7 +10,7 @@ import {
   runServiceMain,
 } from "../shared/main.js";
 import { isEntryModule } from "../shared/run.js";
-import { createWebServer } from "./server.js";
+import { createWebServer, listenWeb } from "./server.js";
 
 export const WEB_SPEC = {
   name: "gofr-web",
@@ -30,10 +30,7 @@ export function main(argv: readonly string[], deps: MainDeps = {}): Promise<Main
         noAuthReason: serviceAuth.auth ? undefined : serviceAuth.reason,
         logger,
       });
-      await app.listen({ host: args.host, port: args.port });
-      const address = app.server.address();
-      const port = typeof address === "object" && address ? address.port : args.port;
-      return { port, close: () => app.close() };
+      return listenWeb(app, args.host, args.port);
     },
     deps,
   );

@@ -100,3 +100,17 @@ export async function createWebServer(options: WebServerOptions): Promise<WebSer
 
   return { app, metrics };
 }
+
+/** Listens and resolves once bound, with the port actually bound (for `--port 0`). */
+export async function listenWeb(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+): Promise<{ port: number; close(): Promise<void> }> {
+  await app.listen({ host, port });
+  const address = app.server.address();
+  return {
+    port: typeof address === "object" && address ? address.port : port,
+    close: () => app.close(),
+  };
+}
