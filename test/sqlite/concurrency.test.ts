@@ -1,16 +1,12 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { SqliteAuthStore } from "../../src/store/sqlite.js";
+import { JsonLineProcess, VITE_NODE } from "../support/json-line-process.js";
 import { useTempDirs } from "./helpers.js";
 
 const temp = useTempDirs();
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-// vite-node (shipped with vitest) runs the TypeScript worker against src/ without a build.
-const VITE_NODE = join(ROOT, "node_modules", "vite-node", "vite-node.mjs");
 const WRITER = fileURLToPath(new URL("./fixtures/writer.ts", import.meta.url));
 
 interface WorkerResult {
@@ -22,55 +18,8 @@ interface WorkerResult {
 }
 
 /** A spawned writer process with a queue of the JSON messages it printed. */
-class Writer {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly exited: Promise<number | null>;
-  private readonly messages: Array<Record<string, unknown>> = [];
-  private readonly waiters: Array<() => void> = [];
-  private stderr = "";
-  private closed = false;
-
-  constructor(path: string, worker: string, tokens: number, groups: string[]) {
-    this.child = spawn(
-      process.execPath,
-      [VITE_NODE, WRITER, path, worker, String(tokens), groups.join(",")],
-      { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] },
-    );
-    this.child.stderr.on("data", (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-    });
-    createInterface({ input: this.child.stdout }).on("line", (line) => {
-      if (!line.startsWith("{")) return;
-      this.messages.push(JSON.parse(line) as Record<string, unknown>);
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-    // "close", not "exit": it fires only after stdout is drained, so no result line is lost.
-    this.exited = new Promise((resolve) =>
-      this.child.on("close", (code) => {
-        this.closed = true;
-        for (const wake of this.waiters.splice(0)) wake();
-        resolve(code);
-      }),
-    );
-  }
-
-  /** The next message of one of `types`; fails with the worker's stderr if it exits first. */
-  async next(...types: string[]): Promise<Record<string, unknown>> {
-    for (;;) {
-      const index = this.messages.findIndex((message) => types.includes(String(message.type)));
-      if (index >= 0) return this.messages.splice(index, 1)[0] as Record<string, unknown>;
-      if (this.closed) {
-        throw new Error(
-          `writer exited (${this.child.exitCode}) before '${types.join("' or '")}': ${this.stderr}`,
-        );
-      }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-
-  send(command: string): void {
-    this.child.stdin.write(`${command}\n`);
-  }
+function startWriter(path: string, worker: string, tokens: number, groups: string[]) {
+  return new JsonLineProcess("writer", WRITER, [path, worker, String(tokens), groups.join(",")]);
 }
 
 describe("two OS processes writing into one SQLite file", () => {
@@ -78,7 +27,7 @@ describe("two OS processes writing into one SQLite file", () => {
     expect(existsSync(VITE_NODE)).toBe(true);
     const path = join(temp.dir(), ".gofr-auth", "auth.db");
     const groups = Array.from({ length: 20 }, (_, i) => `team-${String(i).padStart(2, "0")}`);
-    const writers = [new Writer(path, "a", 100, groups), new Writer(path, "b", 100, groups)];
+    const writers = [startWriter(path, "a", 100, groups), startWriter(path, "b", 100, groups)];
     temp.onCleanup(() => {
       for (const writer of writers) if (writer.child.exitCode === null) writer.child.kill();
     });

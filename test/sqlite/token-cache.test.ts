@@ -1,7 +1,5 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AuthErrorCode } from "../../src/errors.js";
@@ -10,11 +8,10 @@ import { openAuthDatabase } from "../../src/sqlite/database.js";
 import { SqliteAuthStore, type SqliteAuthStoreOptions } from "../../src/store/sqlite.js";
 import { tokenRecordToWire } from "../../src/store/wire.js";
 import type { TokenRecord } from "../../src/tokens/record.js";
+import { JsonLineProcess, VITE_NODE } from "../support/json-line-process.js";
 import { makeToken, randomSecret, useTempDirs } from "./helpers.js";
 
 const temp = useTempDirs();
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const VITE_NODE = join(ROOT, "node_modules", "vite-node", "vite-node.mjs");
 const PEER = fileURLToPath(new URL("./fixtures/peer.ts", import.meta.url));
 
 afterEach(() => {
@@ -61,55 +58,18 @@ async function codeOf(promise: Promise<unknown>): Promise<AuthErrorCode | "resol
   );
 }
 
-/** `fixtures/peer.ts` in its own OS process, with the JSON lines it printed. */
-class Peer {
-  readonly child: ChildProcessWithoutNullStreams;
-  private readonly messages: Array<Record<string, unknown>> = [];
-  private readonly waiters: Array<() => void> = [];
-  private stderr = "";
-  private closed = false;
-
+/** `fixtures/peer.ts` in its own OS process, answering one command at a time. */
+class Peer extends JsonLineProcess {
   constructor(path: string) {
-    this.child = spawn(process.execPath, [VITE_NODE, PEER, path], {
-      cwd: ROOT,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    this.child.stderr.on("data", (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-    });
-    createInterface({ input: this.child.stdout }).on("line", (line) => {
-      if (!line.startsWith("{")) return;
-      this.messages.push(JSON.parse(line) as Record<string, unknown>);
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-    this.child.on("close", () => {
-      this.closed = true;
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-  }
-
-  async next(): Promise<Record<string, unknown>> {
-    for (;;) {
-      const message = this.messages.shift();
-      if (message) return message;
-      if (this.closed) throw new Error(`peer exited (${this.child.exitCode}): ${this.stderr}`);
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+    super("peer", PEER, [path]);
   }
 
   /** Sends one command and returns its answer (an `error` answer fails the test). */
   async ask(command: string): Promise<Record<string, unknown>> {
-    this.child.stdin.write(`${command}\n`);
+    this.send(command);
     const answer = await this.next();
     if (answer.type === "error") throw new Error(`peer: ${String(answer.message)}`);
     return answer;
-  }
-
-  async stop(): Promise<void> {
-    if (this.closed) return;
-    const closed = new Promise((resolve) => this.child.on("close", resolve));
-    this.child.stdin.end();
-    await closed;
   }
 }
 
