@@ -9,7 +9,10 @@ import { type Clock, systemClock } from "../clock.js";
 import { describeError, isAuthError } from "../errors.js";
 import { RESERVED_GROUPS } from "../groups/group.js";
 import { silentLogger } from "../log.js";
+import { checkNameIndexes } from "../store/index-drift.js";
+import type { AuthStore } from "../store/store.js";
 import { DEFAULT_AUDIENCE } from "../tokens/claims.js";
+import type { VaultHealth, VaultNodeState } from "../vault/client.js";
 import { detectContainer } from "./container.js";
 import {
   type AuthEnv,
@@ -225,7 +228,7 @@ async function liveChecks(
   options: DoctorOptions,
   add: Add,
 ): Promise<void> {
-  if (settings.vault) await checkVaultClock(settings.vault.url, options, add);
+  if (settings.vault) await checkVaultHealth(settings.vault, options, add);
   let resolved: Awaited<ReturnType<typeof resolveAuthConfig>>;
   try {
     resolved = await resolveAuthConfig({
@@ -252,6 +255,7 @@ async function liveChecks(
       const code = isAuthError(error, "secret_too_weak") ? "secret_too_weak" : "secret_unreachable";
       add("error", code, describeError(error), isAuthError(error) ? (error.hint ?? "") : "");
     }
+    await checkIndexDrift(resolved.store, add);
     try {
       const missing: string[] = [];
       for (const name of Object.keys(RESERVED_GROUPS)) {
@@ -274,29 +278,119 @@ async function liveChecks(
   }
 }
 
-async function checkVaultClock(url: string, options: DoctorOptions, add: Add): Promise<void> {
-  const clock = options.clock ?? systemClock;
-  const maxSkew = options.maxClockSkewSeconds ?? 30;
-  let response: Response;
+/**
+ * What `sys/health` says about each node state that is not plain "active", with what to
+ * do (default codes: hashicorp `http/sys_health.go` `getSysHealth`; docs/vault-contract.md row 29).
+ */
+const HEALTH_FINDINGS: Record<
+  Exclude<VaultNodeState, "active">,
+  { level: FindingLevel; code: string; what: string; fix: string }
+> = {
+  uninitialized: {
+    level: "error",
+    code: "vault_uninitialized",
+    what: "is not initialised (501): it holds no data and serves no requests",
+    fix: "initialise and unseal it (vault operator init, vault operator unseal), then run `gofr-auth init`; or fix the URL if it points at a new, empty Vault",
+  },
+  sealed: {
+    level: "error",
+    code: "vault_sealed",
+    what: "is sealed",
+    fix: "unseal it (vault operator unseal) or check its auto-unseal",
+  },
+  removed: {
+    level: "error",
+    code: "vault_removed",
+    what: "was removed from its Raft cluster (530) and no longer serves requests",
+    fix: "point the URL at a node that is still in the cluster (or at its load balancer)",
+  },
+  "ha-unhealthy": {
+    level: "error",
+    code: "vault_ha_unhealthy",
+    what: "is a standby that cannot reach the active node (474): requests it forwards fail",
+    fix: "check the network between the Vault nodes (cluster_addr, port 8201), or point the URL at a healthy node or the load balancer",
+  },
+  "dr-secondary": {
+    level: "error",
+    code: "vault_dr_secondary",
+    what: "is a disaster-recovery secondary (472): it serves no client requests",
+    fix: "point the URL at the primary cluster; promote the DR secondary only in a real disaster",
+  },
+  standby: {
+    level: "warn",
+    code: "vault_standby",
+    what: "is a standby node (429): every request is forwarded to the active node, or redirected (307) when request forwarding is off",
+    fix: "point the URL at the active node or at a load balancer that routes to it (the client follows one redirect)",
+  },
+  "performance-standby": {
+    level: "warn",
+    code: "vault_performance_standby",
+    what: "is a performance standby (473): it serves reads itself and forwards writes, so a read can briefly miss a write (a revocation) made through the active node",
+    fix: "fine for services that only read; point operator commands (init, rotate, tokens revoke) at the active node",
+  },
+};
+
+/** Asks Vault's `sys/health` with the service's own client settings (TLS, namespace). */
+async function readVaultHealth(vault: NonNullable<AuthEnv["vault"]>): Promise<VaultHealth> {
+  // Imported on demand, as the stores do: a SQLite deployment never loads the HTTP client.
+  const { VaultClient } = await import("../vault/client.js");
+  const client = new VaultClient({
+    address: vault.url,
+    auth: vault.token
+      ? { method: "token", token: vault.token }
+      : {
+          method: "approle",
+          roleId: vault.roleId,
+          secretId: vault.secretId,
+          credsFile: vault.credsFile,
+        },
+    namespace: vault.namespace,
+    caFile: vault.caCertFile,
+    timeoutMs: vault.timeoutSeconds * 1000,
+    maxRetries: 0,
+    logger: silentLogger,
+  });
   try {
-    response = await fetch(`${url}/v1/sys/health`, { signal: AbortSignal.timeout(5000) });
+    return await client.health(); // no token is sent, no login happens
+  } finally {
+    await client.close();
+  }
+}
+
+async function checkVaultHealth(
+  vault: NonNullable<AuthEnv["vault"]>,
+  options: DoctorOptions,
+  add: Add,
+): Promise<void> {
+  const url = vault.url;
+  let health: VaultHealth;
+  try {
+    health = await readVaultHealth(vault);
   } catch (error) {
     add(
       "error",
       "vault_unreachable",
       `Vault at ${url} does not answer: ${describeError(error)}`,
-      "check the URL, the network and that Vault runs",
+      (isAuthError(error) && error.hint) || "check the URL, the network and that Vault runs",
     );
     return;
   }
-  await response.body?.cancel();
-  if (response.status === 503) {
-    add("error", "vault_sealed", `Vault at ${url} is sealed`, "unseal it (vault operator unseal)");
+  if (health.state === "active") {
+    const version = health.version ? ` (version ${health.version})` : "";
+    add("ok", "vault_active", `Vault at ${url} is initialised, unsealed and active${version}`);
+  } else {
+    const finding = HEALTH_FINDINGS[health.state];
+    add(finding.level, finding.code, `Vault at ${url} ${finding.what}`, finding.fix);
   }
-  const date = response.headers.get("date");
-  if (!date) return;
-  const skew = Math.abs(clock() - Date.parse(date)) / 1000;
-  // The Date header has one-second resolution: allow that on top of the tolerance.
+  checkVaultClock(health.serverTime, options, add);
+}
+
+function checkVaultClock(vaultTime: Date | undefined, options: DoctorOptions, add: Add): void {
+  if (!vaultTime) return;
+  const clock = options.clock ?? systemClock;
+  const maxSkew = options.maxClockSkewSeconds ?? 30;
+  const skew = Math.abs(clock() - vaultTime.getTime()) / 1000;
+  // Vault's server_time_utc has one-second resolution: allow that on top of the tolerance.
   if (skew > maxSkew + 1) {
     add(
       "error",
@@ -311,4 +405,23 @@ async function checkVaultClock(url: string, options: DoctorOptions, add: Add): P
 
 function isTrue(value: string | undefined): boolean {
   return value !== undefined && ["1", "true", "yes", "on"].includes(value.toLowerCase());
+}
+
+/** Name indexes that disagree with their records (Vault only; see `store/index-drift.ts`). */
+async function checkIndexDrift(store: AuthStore, add: Add): Promise<void> {
+  let drift: Awaited<ReturnType<typeof checkNameIndexes>>;
+  try {
+    drift = await checkNameIndexes(store);
+  } catch (error) {
+    add(
+      "warn",
+      "name_indexes_unchecked",
+      `Cannot check the name indexes against the records: ${describeError(error)}`,
+      "check with an identity that may read and list the auth paths",
+    );
+    return;
+  }
+  if (drift === undefined) return;
+  for (const item of drift) add("warn", item.code, item.message, item.hint);
+  if (drift.length === 0) add("ok", "name_indexes_ok", "The name indexes match the records");
 }

@@ -1,3 +1,9 @@
+export {
+  checkNameIndexes,
+  type IndexDrift,
+  type IndexDriftProblem,
+  type IndexKind,
+} from "./index-drift.js";
 export { MemoryAuthStore } from "./memory.js";
 export type { AuthStore } from "./store.js";
 export {

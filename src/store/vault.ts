@@ -11,7 +11,12 @@
  * is claimed (index written with `cas` = the version read) before its record is written,
  * and a lost race re-reads the index and reports the name as taken. The Python fleet keeps
  * no token-name index, so token names are also checked by scanning the records, and the
- * token index is created (seeded from a scan) on first use.
+ * token index is created (seeded from a scan) on first use. The Python fleet rewrites the
+ * group index without check-and-set and can drop our entries, so a name missing from the
+ * group index is also looked for among the records, and put back when found.
+ *
+ * Every write is safe to resend: the client resends a POST whose answer was lost, so a
+ * write may land twice or meet its own first try (see `writeNew` and `vault-index.ts`).
  *
  * `getToken` (the store check of every verification) is cached: found records for
  * `tokenCacheTtlSeconds` (default 30 s: the bound on how long another process's revocation
@@ -28,7 +33,16 @@ import type { TokenRecord } from "../tokens/record.js";
 import type { VaultClient } from "../vault/client.js";
 import type { KvV2 } from "../vault/kv.js";
 import { RecordCache } from "../vault/record-cache.js";
+import {
+  findIndexDrift,
+  type IndexDrift,
+  type IndexKind,
+  type NameIndexChecks,
+} from "./index-drift.js";
+import { sameJson } from "./kv-json.js";
+import { earliest, mapLimit, nameMap } from "./record-scan.js";
 import type { AuthStore } from "./store.js";
+import { NameIndexes } from "./vault-index.js";
 import { groupFromWire, groupToWire, tokenRecordFromWire, tokenRecordToWire } from "./wire.js";
 
 export interface VaultAuthStoreOptions {
@@ -56,27 +70,21 @@ export interface VaultAuthStoreOptions {
   logger?: Logger;
 }
 
-interface NameIndex {
-  names: Record<string, string>;
-  /** Current KV version (the `cas` for the next write); 0 when the index never existed. */
-  version: number;
-  /** False when there is no readable index (never written, or deleted). */
-  exists: boolean;
-}
-
 /** Record ids are path segments: no `/`, no leading `_` (reserved for `_index`). */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export class VaultAuthStore implements AuthStore {
+export class VaultAuthStore implements AuthStore, NameIndexChecks {
   readonly description: string;
   readonly mount: string;
   readonly pathPrefix: string;
   private readonly kv: KvV2;
+  private readonly indexes: NameIndexes;
   private readonly cache: RecordCache<TokenRecord>;
   private readonly tokenNameIndex: boolean;
-  private readonly casAttempts: number;
   private readonly scanConcurrency: number;
   private readonly logger: Logger;
+  /** Group names whose index entry could not be put back (e.g. a read-only identity). */
+  private readonly unrepairable = new Set<string>();
 
   constructor(options: VaultAuthStoreOptions) {
     this.mount = options.mount ?? DEFAULT_KV_MOUNT;
@@ -89,9 +97,14 @@ export class VaultAuthStore implements AuthStore {
     this.kv = options.client.kv(this.mount);
     this.description = `${options.client.description} ${this.mount}/${this.pathPrefix}`;
     this.tokenNameIndex = options.tokenNameIndex ?? true;
-    this.casAttempts = options.casAttempts ?? 32;
     this.scanConcurrency = Math.max(1, options.scanConcurrency ?? 8);
     this.logger = options.logger ?? silentLogger;
+    this.indexes = new NameIndexes({
+      kv: this.kv,
+      casAttempts: options.casAttempts ?? 32,
+      logger: this.logger,
+      where: (path) => this.where(path),
+    });
     this.cache = new RecordCache<TokenRecord>({
       ttlMs: seconds(options.tokenCacheTtlSeconds, 30, "tokenCacheTtlSeconds") * 1000,
       negativeTtlMs: seconds(options.negativeCacheTtlSeconds, 5, "negativeCacheTtlSeconds") * 1000,
@@ -119,16 +132,21 @@ export class VaultAuthStore implements AuthStore {
     return secret ? groupFromWire(secret.data, this.where(path)) : undefined;
   }
 
+  /**
+   * Through the group index; when the index has no (valid) entry for the name, by scanning
+   * the records, because a writer without check-and-set can drop an entry whose group
+   * exists. A dropped entry found that way is put back (best effort).
+   */
   async findGroupByName(name: string): Promise<Group | undefined> {
-    const index = await this.readIndex(this.groupIndexPath);
-    if (!index.exists) {
-      // Groups written without an index (or after it was deleted): look at every record.
-      return (await this.listGroups()).find((group) => group.name === name);
-    }
+    const index = await this.indexes.read(this.groupIndexPath);
     const id = index.names[name];
-    if (id === undefined) return undefined;
-    const group = await this.getGroup(id);
-    return group?.name === name ? group : undefined;
+    if (id !== undefined) {
+      const group = await this.getGroup(id);
+      if (group?.name === name) return group;
+    }
+    const found = earliest((await this.listGroups()).filter((group) => group.name === name));
+    if (found && index.exists && id === undefined) await this.putBackGroupName(name, found.id);
+    return found;
   }
 
   async listGroups(): Promise<Group[]> {
@@ -140,16 +158,17 @@ export class VaultAuthStore implements AuthStore {
 
   async insertGroup(group: Group): Promise<void> {
     assertId(group.id, "group");
-    await this.claimName(
-      this.groupIndexPath,
-      group.name,
-      group.id,
-      (owner) =>
-        new AuthError("group_exists", `Group '${group.name}' already exists`, {
-          hint: "pick another name, or restore the existing group if it is defunct",
-          details: { group: group.name, existing_id: owner },
-        }),
-      async () => nameMap(await this.listGroups()),
+    const taken = (owner: string) =>
+      new AuthError("group_exists", `Group '${group.name}' already exists`, {
+        hint: "pick another name, or restore the existing group if it is defunct",
+        details: { group: group.name, existing_id: owner },
+      });
+    // The index alone is not enough: an entry dropped by another writer would let a second
+    // group take the name (gofr-reference.md B-10).
+    const existing = await this.findGroupByName(group.name);
+    if (existing && existing.id !== group.id) throw taken(existing.id);
+    await this.indexes.claim(this.groupIndexPath, group.name, group.id, taken, async () =>
+      nameMap(await this.listGroups()),
     );
     try {
       await this.writeNew(this.groupPath(group.id), { ...groupToWire(group) });
@@ -190,14 +209,14 @@ export class VaultAuthStore implements AuthStore {
    */
   async findTokenByName(name: string): Promise<TokenRecord | undefined> {
     if (this.tokenNameIndex) {
-      const index = await this.readIndex(this.tokenIndexPath);
+      const index = await this.indexes.read(this.tokenIndexPath);
       const id = index.names[name];
       if (id !== undefined) {
         const record = await this.readToken(id);
         if (record?.name === name) return record;
       }
     }
-    return (await this.listTokens()).find((record) => record.name === name);
+    return earliest((await this.listTokens()).filter((record) => record.name === name));
   }
 
   async listTokens(): Promise<TokenRecord[]> {
@@ -218,8 +237,8 @@ export class VaultAuthStore implements AuthStore {
       const existing = await this.findTokenByName(name);
       if (existing && existing.id !== record.id) throw taken(existing.id);
       if (this.tokenNameIndex) {
-        await this.claimName(this.tokenIndexPath, name, record.id, taken, async () =>
-          nameMap((await this.listTokens()).filter((token) => token.name !== null)),
+        await this.indexes.claim(this.tokenIndexPath, name, record.id, taken, async () =>
+          nameMap(await this.listTokens()),
         );
       }
     }
@@ -249,8 +268,22 @@ export class VaultAuthStore implements AuthStore {
         hint: "names are indexed; mint a new token instead",
       });
     }
+    // A whole-record write: resent after a lost answer, it writes the same data again.
     await this.kv.write(this.tokenPath(record.id), { ...tokenRecordToWire(record) });
     this.cache.set(record.id, structuredClone(record));
+  }
+
+  /**
+   * How the name indexes differ from the records (for `doctor`): the group index, and the
+   * token index when it is kept and exists. An index that does not exist yet cannot drift:
+   * lookups scan, and the next create writes it from the records.
+   */
+  async nameIndexDrift(): Promise<IndexDrift[]> {
+    const drift = await this.indexDrift("group", this.groupIndexPath, () => this.listGroups());
+    if (this.tokenNameIndex) {
+      drift.push(...(await this.indexDrift("token", this.tokenIndexPath, () => this.listTokens())));
+    }
+    return drift;
   }
 
   /** Drops the cache. The Vault client belongs to the caller and stays open. */
@@ -293,15 +326,19 @@ export class VaultAuthStore implements AuthStore {
     return keys.filter((key) => !key.endsWith("/") && SAFE_ID.test(key));
   }
 
-  /** Writes a record that must not exist yet (`cas: 0`), tolerating our own retried write. */
+  /**
+   * Writes a record that must not exist yet (`cas: 0`). When the record is there already
+   * with exactly our data, it is our own write: the client resends a POST whose answer was
+   * lost, and the resent one fails the check because the first had landed. The data are
+   * compared as values: Vault returns them with sorted keys (docs/vault-contract.md row 17, M1).
+   */
   private async writeNew(path: string, wire: Record<string, unknown>): Promise<void> {
     try {
       await this.kv.write(path, wire, { cas: 0 });
     } catch (error) {
       if (!isAuthError(error, "vault_cas_mismatch")) throw error;
       const stored = await this.kv.readOptional(path);
-      // A retried request whose first attempt had landed: the record is ours.
-      if (stored && JSON.stringify(stored.data) === JSON.stringify(wire)) return;
+      if (stored && sameJson(stored.data, wire)) return;
       throw new AuthError("invalid_input", `A record already exists at ${this.where(path)}`, {
         hint: "ids are UUIDs; this one is already used",
         cause: error,
@@ -309,78 +346,10 @@ export class VaultAuthStore implements AuthStore {
     }
   }
 
-  private async readIndex(path: string): Promise<NameIndex> {
-    const secret = await this.kv.readOptional(path);
-    if (secret) {
-      const names: Record<string, string> = {};
-      for (const [name, id] of Object.entries(secret.data)) {
-        if (typeof id !== "string") {
-          throw new AuthError(
-            "store_unavailable",
-            `Malformed name index at ${this.where(path)}: the entry for '${name}' is not a string`,
-            { hint: "the index must map names to record ids; repair it", details: { path } },
-          );
-        }
-        names[name] = id;
-      }
-      return { names, version: secret.version, exists: true };
-    }
-    // Deleted (not destroyed) indexes still have versions: check-and-set needs the current one.
-    const metadata = await this.kv.readMetadata(path);
-    return { names: {}, version: metadata?.currentVersion ?? 0, exists: false };
-  }
-
-  /**
-   * Maps `name` to `id` in the index with check-and-set, re-reading after every lost
-   * race. Rejects with `taken(owner)` when another id holds the name. When there is no
-   * index yet, it is created from `seed()` (the records already stored) plus this name.
-   */
-  private async claimName(
-    path: string,
-    name: string,
-    id: string,
-    taken: (owner: string) => AuthError,
-    seed: () => Promise<Record<string, string>>,
-  ): Promise<void> {
-    for (let attempt = 1; attempt <= this.casAttempts; attempt += 1) {
-      const index = await this.readIndex(path);
-      const names = index.exists ? index.names : { ...(await seed()), ...index.names };
-      const owner = names[name];
-      if (owner === id) return; // a retried write of ours had landed
-      if (owner !== undefined) throw taken(owner);
-      try {
-        await this.kv.write(path, { ...names, [name]: id }, { cas: index.version });
-        return;
-      } catch (error) {
-        if (!isAuthError(error, "vault_cas_mismatch")) throw error;
-        this.logger.debug("Name index changed while claiming; retrying", {
-          path,
-          name,
-          attempt,
-        });
-      }
-    }
-    throw new AuthError(
-      "store_unavailable",
-      `Could not update the name index ${this.where(path)} after ${this.casAttempts} attempts`,
-      { hint: "too many concurrent writers; retry the operation", details: { path, name } },
-    );
-  }
-
   /** Undoes a claim after the record write failed, so the name is not blocked forever. */
   private async releaseName(path: string, name: string, id: string): Promise<void> {
     try {
-      for (let attempt = 1; attempt <= this.casAttempts; attempt += 1) {
-        const index = await this.readIndex(path);
-        if (index.names[name] !== id) return;
-        const { [name]: _removed, ...rest } = index.names;
-        try {
-          await this.kv.write(path, rest, { cas: index.version });
-          return;
-        } catch (error) {
-          if (!isAuthError(error, "vault_cas_mismatch")) throw error;
-        }
-      }
+      await this.indexes.release(path, name, id);
     } catch (error) {
       this.logger.warn("Could not release a name claimed for a record that was not written", {
         path,
@@ -390,12 +359,47 @@ export class VaultAuthStore implements AuthStore {
       });
     }
   }
-}
 
-function nameMap(records: ReadonlyArray<{ id: string; name: string | null }>) {
-  const names: Record<string, string> = {};
-  for (const record of records) if (record.name !== null) names[record.name] ??= record.id;
-  return names;
+  /** Best effort: a read-only identity (every service) may not write the index. */
+  private async putBackGroupName(name: string, id: string): Promise<void> {
+    if (this.unrepairable.has(name)) return;
+    const path = this.groupIndexPath;
+    try {
+      if (await this.indexes.adopt(path, name, id)) {
+        this.logger.warn("Put back a group name another writer had dropped from the index", {
+          path,
+          name,
+          record_id: id,
+        });
+      }
+    } catch (error) {
+      this.unrepairable.add(name);
+      this.logger.warn("A group is missing from the name index and could not be put back", {
+        path,
+        name,
+        record_id: id,
+        error: describeError(error),
+        hint: "run `gofr-auth doctor`",
+      });
+    }
+  }
+
+  private async indexDrift(
+    kind: IndexKind,
+    path: string,
+    list: () => Promise<ReadonlyArray<{ id: string; name: string | null }>>,
+  ): Promise<IndexDrift[]> {
+    const index = await this.indexes.read(path);
+    if (!index.exists) return [];
+    return findIndexDrift({
+      kind,
+      cliPath: `${this.mount}/${path}`,
+      cliFolder: `${this.mount}/${path.slice(0, -"/_index/names".length)}`,
+      names: index.names,
+      version: index.version,
+      records: await list(),
+    });
+  }
 }
 
 function assertId(id: string, what: string): void {
@@ -412,18 +416,4 @@ function seconds(value: number | undefined, fallback: number, name: string): num
     throw new AuthError("config_invalid", `${name} must be >= 0, got ${value}`);
   }
   return chosen;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>) {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await run(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -14,12 +14,15 @@ export { ManualClock } from "./clock.js";
 export {
   type AppRoleSpec,
   type FailOptions,
+  type LockedUser,
   ManualTimers,
   type RequestFilter,
   type RequestLogEntry,
   type TokenSpec,
+  type UserLockoutOptions,
   VaultDouble,
   type VaultDoubleOptions,
+  type VaultHealthMode,
 } from "./vault-double.js";
 
 /** The Python fleet's well-known test secret (at least 32 bytes, obviously not for production). */

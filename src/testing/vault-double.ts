@@ -1,16 +1,23 @@
 /**
- * An in-process HTTP double of HashiCorp Vault for tests: a real `node:http` (or `https`)
- * server on 127.0.0.1 with an ephemeral port, speaking the subset of Vault's API that
- * gofr-auth uses with Vault's JSON shapes, status codes and error bodies.
+ * An in-process HTTP double of HashiCorp Vault for tests: a real TCP (or TLS) server on
+ * 127.0.0.1 with an ephemeral port, speaking the subset of Vault 1.20's API that gofr-auth
+ * uses with Vault's JSON shapes, status codes and error bodies. Each behaviour cites the row
+ * of the Vault contract (`docs/vault-contract.md`, design notes) and the Vault source it follows.
  *
  * - KV v2 (mount `secret`): versions, metadata, check-and-set, list, soft delete,
- *   undelete, destroy, delete-metadata, `max_versions`.
- * - Tokens with policies (path rules with capabilities, set in code or as HCL over HTTP),
- *   TTLs judged against an injectable clock, renew-self up to a max TTL, lookup-self.
- * - AppRole: roles, role-id, secret-id, login.
- * - `sys/health`, `sys/seal-status`, sealed mode, policy and mount admin.
- * - Faults: latency, failing the next N requests with a status, dropped connections,
- *   malformed JSON; and a request log to count reads.
+ *   undelete, destroy, delete-metadata, `max_versions` (Vault's pruning window and
+ *   `oldest_version`), keys of stored data sorted as Go's `encoding/json` writes them.
+ * - Lists through `GET ...?list=<bool>` and the `LIST` verb that the Vault CLI, hvac and the
+ *   Go client send (over HTTP and HTTPS).
+ * - Tokens with policies (path rules set in code or as HCL over HTTP, evaluated with Vault's
+ *   ACL algorithm), TTLs judged against an injectable clock, renew-self up to a max TTL,
+ *   lookup-self.
+ * - AppRole: roles, role-id, secret-id (issue, list accessors, lookup, destroy), login, and
+ *   Vault's user lockout (5 bad secret_ids lock a role_id for 15 min), `sys/locked-users`.
+ * - `sys/health` for every node state (`setHealth`), standby redirects, `sys/seal-status`,
+ *   sealed mode, `GET sys/auth`, policy and mount admin, the 32 MiB request limit (413).
+ * - Faults: latency, failing the next N requests with a status, dropped connections, lost
+ *   answers, malformed JSON; and a request log to count reads.
  *
  * ```ts
  * const vault = new VaultDouble({ rootToken: "root" });
@@ -21,122 +28,80 @@
  * await vault.close();
  * ```
  *
- * Not supported: the `LIST` HTTP verb (Node's HTTP parser rejects unknown methods; use
- * `GET ...?list=true`, which Vault treats the same), namespaces (the header is recorded,
- * not enforced), response wrapping, leases of dynamic secrets.
+ * Not supported: HTTP methods other than the standard ones and `LIST` (Node's parser
+ * answers 400 where Vault answers 405), namespaces (the header is recorded, not enforced),
+ * response wrapping, leases of dynamic secrets, request forwarding between nodes.
  */
 import { randomUUID } from "node:crypto";
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
-import { type Clock, systemClock } from "../clock.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { systemClock } from "../clock.js";
 import { type CapabilityInput, expandCapabilities, PolicyStore } from "./vault-double/acl.js";
-import { type FaultMatch, FaultPlan } from "./vault-double/faults.js";
-import { fail, type Reply, VaultHttpError } from "./vault-double/http.js";
+import { type FaultKind, type FaultMatch, FaultPlan } from "./vault-double/faults.js";
+import { handleRequest, type RequestLogEntry } from "./vault-double/handler.js";
+import { HEALTH_MODES, type VaultHealthMode } from "./vault-double/health.js";
+import { VaultHttpError } from "./vault-double/http.js";
 import { KvEngine } from "./vault-double/kv-engine.js";
-import { type DoubleState, route } from "./vault-double/router.js";
+import { type LockedUser, LockoutTracker } from "./vault-double/lockout.js";
+import type {
+  AppRoleSpec,
+  FailOptions,
+  RequestFilter,
+  TokenSpec,
+  VaultDoubleOptions,
+} from "./vault-double/options.js";
+import { DoubleServer } from "./vault-double/server.js";
+import type { DoubleState } from "./vault-double/state.js";
+import { newAuthMount } from "./vault-double/sys.js";
 import { AppRoleStore, TokenStore } from "./vault-double/tokens.js";
+import { vaultClock } from "./vault-double/vault-time.js";
 
 export type { Capability, CapabilityInput } from "./vault-double/acl.js";
 export type { FaultMatch } from "./vault-double/faults.js";
+export type { RequestLogEntry } from "./vault-double/handler.js";
+export type { VaultHealthMode } from "./vault-double/health.js";
 export { PERMISSION_DENIED_BODY, SEALED_BODY } from "./vault-double/http.js";
+export type { LockedUser, UserLockoutOptions } from "./vault-double/lockout.js";
 export { ManualTimers } from "./vault-double/manual-timers.js";
+export type {
+  AppRoleSpec,
+  FailOptions,
+  RequestFilter,
+  TokenSpec,
+  VaultDoubleOptions,
+} from "./vault-double/options.js";
 
-export interface VaultDoubleOptions {
-  /** The token with every permission (`vault server -dev -dev-root-token-id`). Default `root`. */
-  rootToken?: string;
-  /** Judges token TTLs and stamps `created_time` and the `Date` header. Default `Date.now`. */
-  clock?: Clock;
-  /** Port to listen on. Default 0 (an ephemeral port, kept across `close()` and `start()`). */
-  port?: number;
-  /** Serve HTTPS with this key and certificate (PEM) instead of HTTP. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
-  /** KV v2 mounts. Default `["secret"]`, as in dev mode. */
-  kvMounts?: readonly string[];
-  /** Reported by `sys/health`. */
-  version?: string;
-}
-
-/** One request as the double saw it. */
-export interface RequestLogEntry {
-  method: string;
-  /** URL path without the query, e.g. `/v1/secret/data/gofr/config/jwt-signing-secret`. */
-  path: string;
-  /** Query string including `?`, or `""`. */
-  query: string;
-  /** Status answered; 0 while in progress or when the connection was dropped. */
-  status: number;
-  /** `X-Vault-Namespace` header, if sent. */
-  namespace: string | undefined;
-  /** The double's clock when the request arrived (epoch ms). */
-  time: number;
-}
-
-export interface RequestFilter {
-  method?: string;
-  /** A path prefix (`/v1/secret/data/`) or a pattern. */
-  path?: string | RegExp;
-  status?: number;
-}
-
-export interface FailOptions {
-  /** Body to answer with. Default `{"errors":["injected failure"]}`. */
-  body?: unknown;
-  match?: FaultMatch;
-  /** Adds `Retry-After` (seconds), as a rate-limiting Vault does on 429. */
-  retryAfterSeconds?: number;
-}
-
-export interface TokenSpec {
-  policies: readonly string[];
-  /** Default 768h (Vault's system default). */
-  ttlSeconds?: number;
-  /** Renewals stop extending past this (from creation). Default 768h. */
-  maxTtlSeconds?: number;
-  /** Default true. */
-  renewable?: boolean;
-}
-
-export interface AppRoleSpec {
-  policies: readonly string[];
-  /** Lease of the tokens issued at login. Default 768h. */
-  tokenTtlSeconds?: number;
-  /** Renewals stop extending past this. Default 768h. */
-  tokenMaxTtlSeconds?: number;
-}
-
-const MAX_BODY_BYTES = 1024 * 1024;
+/** `http/handler.go` `DefaultMaxRequestSize` (docs/vault-contract.md row 38). */
+const DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
 export class VaultDouble {
   private readonly state: DoubleState;
   private readonly faults = new FaultPlan();
   private readonly log: RequestLogEntry[] = [];
   private readonly options: VaultDoubleOptions;
-  private server: Server | undefined;
+  private server: DoubleServer | undefined;
   private listenPort: number;
   private root: string;
-  private sequence = 0;
   private readonly waits = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
 
   constructor(options: VaultDoubleOptions = {}) {
     this.options = options;
     const clock = options.clock ?? systemClock;
     this.listenPort = options.port ?? 0;
+    const now = vaultClock(clock);
     this.state = {
       clock,
+      now,
       tokens: new TokenStore(clock),
-      appRoles: new AppRoleStore(),
-      appRoleMounts: new Set(),
+      appRoles: new AppRoleStore(now),
+      authMounts: new Map([["token", newAuthMount("token")]]),
       policies: new PolicyStore(),
       kv: new Map(),
-      newKvEngine: () => new KvEngine(() => this.vaultTime()),
+      newKvEngine: () => new KvEngine(now),
       sealed: false,
-      version: options.version ?? "1.18.0+double",
+      health: "active",
+      activeAddress: options.activeAddress,
+      lockout: new LockoutTracker(clock, options.userLockout),
+      version: options.version ?? "1.20.4+double",
       clusterId: randomUUID(),
     };
     for (const mount of options.kvMounts ?? ["secret"]) this.mountKv(mount);
@@ -147,21 +112,25 @@ export class VaultDouble {
   /** Starts listening on 127.0.0.1 and resolves to the base URL (`http://127.0.0.1:<port>`). */
   async start(): Promise<string> {
     if (this.server) return this.url;
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
-      void this.handle(req, res);
-    };
-    const server = this.options.tls
-      ? createHttpsServer({ key: this.options.tls.key, cert: this.options.tls.cert }, handler)
-      : createHttpServer(handler);
-    server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.listenPort, "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
+    const server: DoubleServer = new DoubleServer({
+      tls: this.options.tls,
+      handler: (req: IncomingMessage, res: ServerResponse) => {
+        void handleRequest(
+          {
+            state: this.state,
+            faults: this.faults,
+            log: this.log,
+            maxRequestBytes: this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+            listMarker: server.listMarker,
+            running: () => this.server === server,
+            wait: (ms) => this.wait(ms),
+          },
+          req,
+          res,
+        );
+      },
     });
-    this.listenPort = (server.address() as AddressInfo).port;
+    this.listenPort = await server.listen(this.listenPort);
     this.server = server;
     return this.url;
   }
@@ -179,9 +148,7 @@ export class VaultDouble {
       wait.resolve();
     }
     this.waits.clear();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await server.close();
   }
 
   /** Base URL; throws before the first `start()`. */
@@ -287,13 +254,33 @@ export class VaultDouble {
    * secret_id for it.
    */
   addAppRole(name: string, spec: AppRoleSpec): { roleId: string; secretId: string } {
-    this.state.appRoleMounts.add("approle");
+    if (!this.state.authMounts.has("approle")) {
+      this.state.authMounts.set("approle", newAuthMount("approle"));
+    }
     const role = this.state.appRoles.upsert(name, {
       policies: spec.policies,
       tokenTtlSeconds: spec.tokenTtlSeconds ?? 0,
       tokenMaxTtlSeconds: spec.tokenMaxTtlSeconds ?? 0,
     });
-    return { roleId: role.roleId, secretId: this.state.appRoles.newSecretId(name) };
+    return { roleId: role.roleId, secretId: this.state.appRoles.newSecretId(name).secretId };
+  }
+
+  /**
+   * Users locked out now (AppRole: the role_id on the mount's accessor), as
+   * `GET sys/locked-users` reports them.
+   */
+  lockedUsers(): LockedUser[] {
+    return this.state.lockout.locked();
+  }
+
+  /** Clears every failed-login record, as `sys/locked-users/.../unlock` for each user. */
+  unlockUsers(): void {
+    this.state.lockout.unlockAll();
+  }
+
+  /** The accessor of an auth mount (`approle`, `token`), as `GET sys/auth` shows it. */
+  authMountAccessor(path = "approle"): string | undefined {
+    return this.state.authMounts.get(path.replace(/\/+$/, ""))?.accessor;
   }
 
   // ---- seal ---------------------------------------------------------------------------
@@ -309,6 +296,23 @@ export class VaultDouble {
 
   get sealed(): boolean {
     return this.state.sealed;
+  }
+
+  // ---- HA state -----------------------------------------------------------------------
+
+  /**
+   * What kind of node the double pretends to be: `sys/health` answers 200 (active), 429
+   * (standby), 473 (performance standby), 472 (DR secondary), 474 (HA unhealthy), 530
+   * (removed: also sealed), 501 (uninitialized: also sealed), honouring the query overrides
+   * (hashicorp `http/sys_health.go`). A standby with `activeAddress` redirects requests.
+   */
+  setHealth(mode: VaultHealthMode): void {
+    if (!HEALTH_MODES.includes(mode)) throw new Error(`VaultDouble: unknown health mode '${mode}'`);
+    this.state.health = mode;
+  }
+
+  get health(): VaultHealthMode {
+    return this.state.health;
   }
 
   // ---- faults -------------------------------------------------------------------------
@@ -332,22 +336,28 @@ export class VaultDouble {
 
   /** The next `count` matching requests get their connection destroyed with no answer. */
   dropNext(count: number, match?: FaultMatch): void {
-    this.faults.add({
-      kind: "drop",
-      remaining: count,
-      status: 0,
-      body: undefined,
-      retryAfterSeconds: undefined,
-      match,
-    });
+    this.addFault("drop", count, match);
+  }
+
+  /**
+   * The next `count` matching requests are applied (a write commits) and then their
+   * connection is destroyed before the answer is sent: the client cannot tell whether the
+   * request landed, so only an idempotent retry is safe.
+   */
+  loseAnswerNext(count: number, match?: FaultMatch): void {
+    this.addFault("lose-answer", count, match);
   }
 
   /** The next `count` matching requests get 200 with a truncated JSON body. */
   malformedNext(count: number, match?: FaultMatch): void {
+    this.addFault("malformed", count, match, 200);
+  }
+
+  private addFault(kind: FaultKind, count: number, match?: FaultMatch, status = 0): void {
     this.faults.add({
-      kind: "malformed",
+      kind,
       remaining: count,
-      status: 200,
+      status,
       body: undefined,
       retryAfterSeconds: undefined,
       match,
@@ -395,85 +405,6 @@ export class VaultDouble {
     return engine;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const method = (req.method ?? "GET").toUpperCase();
-    const namespace = header(req, "x-vault-namespace");
-    const entry: RequestLogEntry = {
-      method,
-      path: url.pathname,
-      query: url.search,
-      status: 0,
-      namespace,
-      time: this.state.clock(),
-    };
-    this.log.push(entry);
-    const send = (reply: Reply) => {
-      entry.status = reply.status;
-      this.respond(res, reply);
-    };
-    try {
-      const raw = await readBody(req);
-      const latency = this.faults.latencyFor(method, url.pathname);
-      if (latency > 0) await this.wait(latency);
-      if (!this.server || res.destroyed) return; // closed or client gone while we waited
-      const fault = this.faults.take(method, url.pathname);
-      if (fault?.kind === "drop") {
-        req.socket.destroy();
-        return;
-      }
-      if (fault?.kind === "fail") {
-        if (fault.retryAfterSeconds !== undefined) {
-          res.setHeader("retry-after", String(fault.retryAfterSeconds));
-        }
-        send({ status: fault.status, body: fault.body });
-        return;
-      }
-      if (fault?.kind === "malformed") {
-        entry.status = 200;
-        this.writeRaw(res, 200, '{"request_id": "x", "data": {"data": {"value": ');
-        return;
-      }
-      if (!url.pathname.startsWith("/v1/")) throw fail(404);
-      send(
-        route(this.state, {
-          method,
-          path: decodeURIComponent(url.pathname.slice(4)),
-          query: url.searchParams,
-          token: token(req),
-          body: parseBody(raw),
-        }),
-      );
-    } catch (error) {
-      if (error instanceof VaultHttpError) send({ status: error.status, body: error.body });
-      else
-        send({ status: 500, body: { errors: [`vault double internal error: ${String(error)}`] } });
-    }
-  }
-
-  private respond(res: ServerResponse, reply: Reply): void {
-    if (reply.status === 204 || reply.body === undefined) {
-      this.writeRaw(res, reply.status, undefined);
-      return;
-    }
-    this.writeRaw(res, reply.status, JSON.stringify(reply.body));
-  }
-
-  private writeRaw(res: ServerResponse, status: number, text: string | undefined): void {
-    if (res.destroyed || res.headersSent) return;
-    res.setHeader("date", new Date(this.state.clock()).toUTCString());
-    res.setHeader("cache-control", "no-store");
-    if (text === undefined) {
-      res.writeHead(status);
-      res.end();
-      return;
-    }
-    res.setHeader("content-type", "application/json");
-    res.setHeader("content-length", Buffer.byteLength(text));
-    res.writeHead(status);
-    res.end(text);
-  }
-
   private wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wait = {
@@ -486,63 +417,8 @@ export class VaultDouble {
       this.waits.add(wait);
     });
   }
-
-  /** RFC 3339 with nanoseconds, trailing zeros trimmed, as Go prints `created_time`. */
-  private vaultTime(): string {
-    this.sequence = (this.sequence + 1) % 1_000_000;
-    const iso = new Date(this.state.clock()).toISOString(); // 2026-01-15T10:30:00.123Z
-    const nanos = `${iso.slice(20, 23)}${String(this.sequence).padStart(6, "0")}`.replace(
-      /0+$/,
-      "",
-    );
-    return `${iso.slice(0, 19)}${nanos ? `.${nanos}` : ""}Z`;
-  }
 }
 
 function trim(path: string): string {
   return path.replace(/^\/+|\/+$/g, "");
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function token(req: IncomingMessage): string | undefined {
-  const direct = header(req, "x-vault-token");
-  if (direct) return direct;
-  const bearer = /^Bearer\s+(.+)$/i.exec(header(req, "authorization") ?? "");
-  return bearer?.[1];
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(fail(413, "request body too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function parseBody(raw: string): Record<string, unknown> {
-  if (raw.trim() === "") return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw fail(400, `failed to parse JSON input: ${(error as Error).message}`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw fail(400, "failed to parse JSON input: expected an object");
-  }
-  return parsed as Record<string, unknown>;
 }

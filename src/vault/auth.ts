@@ -6,14 +6,22 @@
  * not renew together). When Vault grants less than asked, the token is at its max TTL: the
  * session logs in again before it expires instead of losing Vault. A failed renewal is
  * retried with backoff; an AppRole token that Vault refuses (expired, revoked) is replaced
- * by one new login.
+ * by one new login. Credentials Vault refused wait (see {@link LoginBackoffOptions}) before
+ * they are sent again, so the client never locks its own role_id; meanwhile callers fail
+ * fast with Vault's last answer, and a changed creds file is tried at once.
  */
-import { readFile } from "node:fs/promises";
 import type { Clock } from "../clock.js";
-import { DEFAULT_CREDS_FILE } from "../defaults.js";
 import { AuthError, describeError, isAuthError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { type BackoffPolicy, backoffDelay } from "./retry.js";
+import { fingerprint } from "../secrets/fingerprint.js";
+import { readAppRoleCredentials } from "./approle-creds.js";
+import { loginBackoffError } from "./errors.js";
+import {
+  type BackoffPolicy,
+  backoffDelay,
+  LoginBackoff,
+  type LoginBackoffOptions,
+} from "./retry.js";
 import { authResponse, lookupSelfResponse, parseShape } from "./schemas.js";
 import type { TimerHandle, VaultTimers } from "./timers.js";
 
@@ -71,6 +79,7 @@ export interface SessionDeps {
   random: () => number;
   logger: Logger;
   renewal?: RenewalOptions;
+  loginBackoff?: LoginBackoffOptions;
 }
 
 /** Counters for operators and tests. */
@@ -78,11 +87,6 @@ export interface SessionStats {
   logins: number;
   renewals: number;
   renewalFailures: number;
-}
-
-interface AppRoleCredentials {
-  roleId: string;
-  secretId: string;
 }
 
 type NextAction = "renew" | "login";
@@ -102,6 +106,7 @@ export class TokenSession {
   private closed = false;
   private readonly renewal: Required<RenewalOptions>;
   private readonly backoff: BackoffPolicy;
+  private readonly refusals: LoginBackoff<AuthError>;
 
   constructor(
     private readonly auth: VaultAuthOptions,
@@ -128,6 +133,7 @@ export class TokenSession {
       maxDelayMs: this.renewal.retryMaxDelayMs,
       random: deps.random,
     };
+    this.refusals = new LoginBackoff(deps.loginBackoff ?? {}, deps.clock, deps.random);
   }
 
   get method(): "token" | "approle" {
@@ -214,12 +220,22 @@ export class TokenSession {
 
   private async doLogin(auth: AppRoleAuthOptions): Promise<string> {
     const creds = await readAppRoleCredentials(auth);
+    const role = fingerprint(creds.roleId);
+    const key = fingerprint(`${creds.roleId}\n${creds.secretId}`);
+    const barred = this.refusals.barred(key);
+    if (barred) throw loginBackoffError(barred.error, barred.count, barred.retryAt);
     const mount = (auth.mount ?? "approle").replace(/^\/+|\/+$/g, "");
-    const body = await this.deps.transport.exchange("POST", `auth/${mount}/login`, {
-      body: { role_id: creds.roleId, secret_id: creds.secretId },
-      kind: "login",
-      secrets: [creds.secretId],
-    });
+    let body: unknown;
+    try {
+      body = await this.deps.transport.exchange("POST", `auth/${mount}/login`, {
+        body: { role_id: creds.roleId, secret_id: creds.secretId },
+        kind: "login",
+        secrets: [creds.secretId],
+      });
+    } catch (error) {
+      if (isAuthError(error, "vault_permission_denied")) this.noteRefusal(role, key, error);
+      throw error;
+    }
     const parsed = parseShape(authResponse, body);
     if (!parsed.ok) {
       throw new AuthError(
@@ -233,6 +249,7 @@ export class TokenSession {
     this.token = client_token;
     this.increment = lease_duration;
     this.failures = 0;
+    this.refusals.succeeded();
     this.stats.logins += 1;
     this.applyLease(lease_duration, renewable);
     this.deps.logger.info("Logged in to Vault with AppRole", {
@@ -242,6 +259,17 @@ export class TokenSession {
     });
     this.scheduleAfterLease("renew");
     return client_token;
+  }
+
+  /** Remembers a refusal (fingerprints only) so these credentials wait before the next try. */
+  private noteRefusal(role: string, key: string, error: AuthError): void {
+    const refusal = this.refusals.refused(role, key, error);
+    this.deps.logger.warn("Vault refused the AppRole login; these credentials wait", {
+      status: error.details.status,
+      refusals: refusal.count,
+      credentials: key,
+      retry_at: new Date(refusal.retryAt).toISOString(),
+    });
   }
 
   private applyLease(leaseSeconds: number, renewable: boolean): void {
@@ -380,47 +408,4 @@ export class TokenSession {
       });
     }
   }
-}
-
-/** role_id and secret_id from the options, filling gaps from the creds file. */
-export async function readAppRoleCredentials(
-  auth: AppRoleAuthOptions,
-): Promise<AppRoleCredentials> {
-  if (auth.roleId && auth.secretId) return { roleId: auth.roleId, secretId: auth.secretId };
-  const file = auth.credsFile ?? DEFAULT_CREDS_FILE;
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new AuthError(
-      "config_invalid",
-      `Cannot read the AppRole credentials file ${file} (${typeof code === "string" ? code : "error"})`,
-      {
-        hint: "mount it (JSON {role_id, secret_id}) or pass roleId and secretId",
-        details: { file },
-      },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // Never quote the file: it holds the secret_id.
-    throw new AuthError("config_invalid", `The AppRole credentials file ${file} is not JSON`, {
-      hint: 'write {"role_id": "...", "secret_id": "..."}',
-      details: { file },
-    });
-  }
-  const record = (typeof json === "object" && json !== null ? json : {}) as Record<string, unknown>;
-  const roleId = auth.roleId ?? record.role_id;
-  const secretId = auth.secretId ?? record.secret_id;
-  if (typeof roleId !== "string" || roleId === "" || typeof secretId !== "string" || !secretId) {
-    throw new AuthError(
-      "config_invalid",
-      `The AppRole credentials file ${file} lacks a string role_id or secret_id`,
-      { hint: 'write {"role_id": "...", "secret_id": "..."}', details: { file } },
-    );
-  }
-  return { roleId, secretId };
 }

@@ -18,15 +18,40 @@ import {
   badResponseError,
   errorFromResponse,
   isSealedAnswer,
+  standbyRedirectError,
   unreachableError,
   type VaultCall,
 } from "./errors.js";
 import { KvV2 } from "./kv.js";
 import { normalizeMount } from "./paths.js";
-import { type BackoffPolicy, backoffDelay, parseRetryAfter, RETRYABLE_STATUSES } from "./retry.js";
-import { healthResponse, lookupSelfResponse, parseShape } from "./schemas.js";
+import {
+  type BackoffPolicy,
+  backoffDelay,
+  DEFAULT_RATE_LIMIT_BASE_DELAY_MS,
+  type LoginBackoffOptions,
+  parseRetryAfter,
+  RETRYABLE_STATUSES,
+} from "./retry.js";
+import {
+  HEALTH_STATES,
+  lookupSelfResponse,
+  parseHealth,
+  parseShape,
+  type VaultHealth,
+} from "./schemas.js";
 import { realSleep, realTimers, type Sleep, type VaultTimers } from "./timers.js";
-import { createAgent, type RawResponse, sendOnce, TransportError } from "./transport.js";
+import {
+  createAgent,
+  parseAddress,
+  parseJson,
+  queryString,
+  type RawResponse,
+  RedirectRefused,
+  sendFollowingStandby,
+  TransportError,
+} from "./transport.js";
+
+export type { VaultHealth, VaultNodeState } from "./schemas.js";
 
 export const DEFAULT_VAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_VAULT_MAX_RETRIES = 2;
@@ -50,6 +75,17 @@ export interface VaultClientOptions {
   retryBaseDelayMs?: number;
   /** Longest single backoff. Default 3000 ms. */
   retryMaxDelayMs?: number;
+  /**
+   * Backoff base after a 429 without `Retry-After` (Vault's default), doubling per retry.
+   * Default 800 ms: with 2 retries, 1.2-2.4 s in all, past a 1 s rate-limit interval. A
+   * `Retry-After` is honoured instead (capped by `retryMaxDelayMs`). 0 = none (tests).
+   */
+  rateLimitBaseDelayMs?: number;
+  /**
+   * How long refused AppRole credentials wait before they are sent again, so the client
+   * never trips Vault's user lockout on its own (defaults: 3 refusals, then 16 min apart).
+   */
+  loginBackoff?: LoginBackoffOptions;
   /** Token renewal timing (AppRole tokens, and static tokens with `renew: true`). */
   renewal?: RenewalOptions;
   /** Token expiry is judged against this clock. Default `Date.now`. */
@@ -71,17 +107,6 @@ export interface VaultRequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
 }
 
-/** `GET /v1/sys/health`, whatever the node's state. */
-export interface VaultHealth {
-  /** 200 active, 429 standby, 472 DR secondary, 473 performance standby, 501, 503 sealed. */
-  status: number;
-  initialized: boolean;
-  sealed: boolean;
-  standby: boolean;
-  version: string | undefined;
-  clusterName: string | undefined;
-}
-
 /** The current token as `lookup-self` describes it (never the token itself). */
 export interface VaultTokenInfo {
   policies: string[];
@@ -97,6 +122,12 @@ export interface VaultClientStats extends SessionStats {
   attempts: number;
   /** Attempts that were retries. */
   retries: number;
+}
+
+/** How a retryable answer changes the next wait. */
+interface RetryWait {
+  retryAfterMs?: number;
+  baseDelayMs?: number;
 }
 
 interface ExchangeInit {
@@ -124,6 +155,7 @@ export class VaultClient {
   private readonly ownsDispatcher: boolean;
   private readonly session: TokenSession;
   private readonly backoff: BackoffPolicy;
+  private readonly rateLimitBaseDelayMs: number;
   private readonly sleep: Sleep;
   private readonly logger: Logger;
   private readonly kvMounts = new Map<string, KvV2>();
@@ -146,6 +178,11 @@ export class VaultClient {
       maxDelayMs: nonNegative(options.retryMaxDelayMs, 3000, "retryMaxDelayMs"),
       random,
     };
+    this.rateLimitBaseDelayMs = nonNegative(
+      options.rateLimitBaseDelayMs,
+      DEFAULT_RATE_LIMIT_BASE_DELAY_MS,
+      "rateLimitBaseDelayMs",
+    );
     this.sleep = options.sleep ?? realSleep;
     if (options.dispatcher) {
       this.dispatcher = options.dispatcher;
@@ -169,6 +206,7 @@ export class VaultClient {
       random,
       logger: this.logger,
       renewal: options.renewal,
+      loginBackoff: options.loginBackoff,
     });
   }
 
@@ -232,25 +270,20 @@ export class VaultClient {
     }
   }
 
-  /** `GET /v1/sys/health` (no token). Standby, sealed and uninitialised states are answers, not errors. */
+  /**
+   * `GET /v1/sys/health` (no token, not retried). Every state of a node (standby, sealed,
+   * uninitialised, removed...) is an answer, not an error; see {@link VaultHealth.state}.
+   */
   async health(): Promise<VaultHealth> {
     const { status, body } = await this.exchangeRaw("GET", "sys/health", {
       retry: false,
-      acceptStatus: (code) => [429, 472, 473, 501, 503].includes(code),
+      acceptStatus: (code) => HEALTH_STATES.has(code),
     });
-    const parsed = parseShape(healthResponse, body);
+    const parsed = parseHealth(status, body);
     if (!parsed.ok) {
       throw badResponseError(this.call("GET", "/v1/sys/health", 1, "api"), status, parsed.problem);
     }
-    const health = parsed.value;
-    return {
-      status,
-      initialized: health.initialized,
-      sealed: health.sealed,
-      standby: health.standby,
-      version: health.version,
-      clusterName: health.cluster_name,
-    };
+    return parsed.value;
   }
 
   /** What Vault says about the current token. */
@@ -315,7 +348,7 @@ export class VaultClient {
       this.counters.attempts += 1;
       if (attempt > 1) this.counters.retries += 1;
       try {
-        response = await sendOnce(this.dispatcher, this.base + path, {
+        response = await sendFollowingStandby(this.dispatcher, this.base + path, {
           method,
           headers,
           body,
@@ -323,6 +356,9 @@ export class VaultClient {
         });
       } catch (error) {
         this.assertOpen();
+        if (error instanceof RedirectRefused) {
+          throw standbyRedirectError(call, error.location, error.reason);
+        }
         const failure = error instanceof TransportError ? error : new TransportError(false, error);
         if (attempt <= maxRetries) {
           await this.pause(call, attempt, failure.timedOut ? "timeout" : "network error");
@@ -342,7 +378,7 @@ export class VaultClient {
       const answer = json.ok ? json.value : undefined;
       if (RETRYABLE_STATUSES.has(status) && !isSealedAnswer(status, answer)) {
         if (attempt <= maxRetries) {
-          await this.pause(call, attempt, `status ${status}`, response.headers["retry-after"]);
+          await this.pause(call, attempt, `status ${status}`, this.answerDelay(status, response));
           continue;
         }
       }
@@ -350,13 +386,22 @@ export class VaultClient {
     }
   }
 
+  /** What a retryable answer asks of the wait: its Retry-After, or a rate-limit floor. */
+  private answerDelay(status: number, response: RawResponse): RetryWait {
+    const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
+    if (status !== 429 || retryAfterMs !== undefined) return { retryAfterMs };
+    // No Retry-After (Vault's default): back off long enough to outlast the quota interval.
+    return { baseDelayMs: Math.max(this.backoff.baseDelayMs, this.rateLimitBaseDelayMs) };
+  }
+
   private async pause(
     call: VaultCall,
     attempt: number,
     reason: string,
-    retryAfter?: string | string[],
+    wait: RetryWait = {},
   ): Promise<void> {
-    const delay = backoffDelay(this.backoff, attempt - 1, parseRetryAfter(retryAfter));
+    const policy = { ...this.backoff, baseDelayMs: wait.baseDelayMs ?? this.backoff.baseDelayMs };
+    const delay = backoffDelay(policy, attempt - 1, wait.retryAfterMs);
     this.logger.debug("Retrying a Vault request", {
       method: call.method,
       path: call.path,
@@ -384,54 +429,6 @@ export class VaultClient {
         hint: "create a new client; close() is final",
       });
     }
-  }
-}
-
-function parseAddress(address: string): URL {
-  let url: URL;
-  try {
-    url = new URL(address);
-  } catch {
-    throw new AuthError(
-      "config_invalid",
-      `The Vault address ${JSON.stringify(address)} is not a URL`,
-      {
-        hint: "use the VAULT_ADDR form, e.g. https://vault.internal:8200",
-      },
-    );
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new AuthError(
-      "config_invalid",
-      `The Vault address must be http(s), got ${url.protocol}`,
-      {
-        hint: "use the VAULT_ADDR form, e.g. https://vault.internal:8200",
-      },
-    );
-  }
-  if (url.username || url.password) {
-    throw new AuthError("config_invalid", "The Vault address must not carry credentials", {
-      hint: "pass the token or AppRole credentials through the auth option",
-    });
-  }
-  return url;
-}
-
-function queryString(query: VaultRequestOptions["query"]): string {
-  if (!query) return "";
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(key, String(value));
-  }
-  const text = params.toString();
-  return text ? `?${text}` : "";
-}
-
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
   }
 }
 

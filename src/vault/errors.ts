@@ -84,6 +84,70 @@ function make(
   });
 }
 
+/**
+ * A wrong secret_id is 400 `invalid role or secret ID` (approle `path_login.go`
+ * `pathLoginUpdate`: `logical.ErrInvalidCredentials`); Vault counts those per role_id.
+ */
+const REFUSED_LOGIN_HINT =
+  "check role_id and secret_id (env or creds file), that the secret_id has not expired, " +
+  "and that the AppRole auth method is mounted at this path; repeated failures lock the " +
+  "role_id for 15 minutes (Vault user lockout, 5 failures), so the client waits before " +
+  "sending the same credentials again, and tries a changed creds file at once";
+
+/**
+ * While a role_id is locked every login gets 403, correct credentials included
+ * (hashicorp `vault/request_handling.go` `handleLoginRequest`: `isUserLocked` returns
+ * `logical.ErrPermissionDenied`). Unlocking: `sys/locked-users/:mount_accessor/unlock/:alias`,
+ * where the alias of an AppRole login is its role_id (api-docs/system/user-lockout).
+ */
+const LOCKED_LOGIN_HINT =
+  "the role_id is probably locked after repeated failed logins (Vault user lockout: 5 " +
+  "failures lock it for 15 minutes); fix the credentials, then wait or unlock it with " +
+  "`vault write -f sys/locked-users/<mount accessor>/unlock/<role_id>` (the accessor of " +
+  "the approle mount is in `vault auth list -detailed`; locked role_ids in " +
+  "`vault read sys/locked-users`); if it is not locked, Vault's audit log says why it refused";
+
+/**
+ * The error a caller gets instead of another login with credentials Vault just refused:
+ * Vault's last answer, when the next try is due, and what would make it sooner.
+ */
+export function loginBackoffError(last: AuthError, refusals: number, retryAt: number): AuthError {
+  const answer = last.hint ? last.message.replace(` (hint: ${last.hint})`, "") : last.message;
+  const when = new Date(retryAt).toISOString();
+  return new AuthError(
+    last.code,
+    `Not sending the AppRole login again before ${when}: Vault refused these credentials ` +
+      `${refusals} time(s) in a row (last answer: ${answer})`,
+    {
+      hint: last.hint,
+      cause: last,
+      details: { ...last.details, refusals, retryAt: when },
+    },
+  );
+}
+
+/**
+ * A standby without request forwarding answers 307 with the active node's address
+ * (hashicorp `http/handler.go` `respondStandby`; docs/vault-contract.md row 41). The client follows
+ * one such hop; this is the error when it will not.
+ */
+export function standbyRedirectError(
+  call: VaultCall,
+  location: string | undefined,
+  reason: string,
+): AuthError {
+  return make(
+    "vault_unreachable",
+    `Vault at ${call.address} is a standby and redirected ${call.method} ${call.path} to ` +
+      `${location ?? "(no Location)"} (307), which the client does not follow: ${reason}`,
+    "point the Vault URL at the active node or at a load balancer that routes to it, " +
+      "or enable request forwarding on the standbys",
+    call,
+    307,
+    { location },
+  );
+}
+
 /** Maps a non-2xx answer to a typed error. */
 export function errorFromResponse(
   call: VaultCall,
@@ -108,8 +172,7 @@ export function errorFromResponse(
     return make(
       "vault_permission_denied",
       `Vault refused the AppRole login (${what} answered ${status}${said})`,
-      "check role_id and secret_id (env or creds file), that the secret_id has not expired, " +
-        "and that the AppRole auth method is mounted at this path",
+      status === 403 ? LOCKED_LOGIN_HINT : REFUSED_LOGIN_HINT,
       call,
       status,
     );

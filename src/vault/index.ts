@@ -13,6 +13,7 @@ export {
   type VaultClientOptions,
   type VaultClientStats,
   type VaultHealth,
+  type VaultNodeState,
   type VaultRequestOptions,
   type VaultTokenInfo,
 } from "./client.js";
@@ -23,5 +24,5 @@ export {
   type KvVersion,
   type KvWriteOptions,
 } from "./kv.js";
-export { RETRYABLE_STATUSES } from "./retry.js";
+export { type LoginBackoffOptions, RETRYABLE_STATUSES } from "./retry.js";
 export { realTimers, type Sleep, type TimerHandle, type VaultTimers } from "./timers.js";

@@ -81,6 +81,78 @@ export const healthResponse = z.object({
   cluster_name: z.string().optional(),
 });
 
+/** What a Vault node is, as `GET sys/health` says it. */
+export type VaultNodeState =
+  | "active"
+  | "standby"
+  | "performance-standby"
+  | "dr-secondary"
+  | "ha-unhealthy"
+  | "removed"
+  | "sealed"
+  | "uninitialized";
+
+/**
+ * `sys/health`'s default status codes, which the client never overrides (hashicorp
+ * `http/sys_health.go` `getSysHealth`; api-docs/system/health; docs/vault-contract.md row 29):
+ * 474 (a standby that cannot reach the active node) and 530 (removed from the Raft cluster)
+ * since Vault 1.19.
+ */
+export const HEALTH_STATES: ReadonlyMap<number, VaultNodeState> = new Map([
+  [200, "active"],
+  [429, "standby"],
+  [472, "dr-secondary"],
+  [473, "performance-standby"],
+  [474, "ha-unhealthy"],
+  [501, "uninitialized"],
+  [503, "sealed"],
+  [530, "removed"],
+]);
+
+/** `GET /v1/sys/health`, whatever the node's state. */
+export interface VaultHealth {
+  /**
+   * 200 active, 429 standby, 472 DR secondary, 473 performance standby, 474 standby that
+   * cannot reach the active node, 501 not initialised, 503 sealed, 530 removed from the cluster.
+   */
+  status: number;
+  /** What the node is, from `status`. */
+  state: VaultNodeState;
+  /** Vault's clock (`server_time_utc`, whole seconds), when it says. */
+  serverTime: Date | undefined;
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  version: string | undefined;
+  clusterName: string | undefined;
+}
+
+/** A `sys/health` answer as {@link VaultHealth}, or the problem with it. */
+export function parseHealth(
+  status: number,
+  body: unknown,
+): { ok: true; value: VaultHealth } | { ok: false; problem: string } {
+  const parsed = parseShape(healthResponse, body);
+  if (!parsed.ok) return parsed;
+  const state = HEALTH_STATES.get(status);
+  if (!state) return { ok: false, problem: `status ${status} is not a sys/health code` };
+  const health = parsed.value;
+  const seconds = health.server_time_utc;
+  return {
+    ok: true,
+    value: {
+      status,
+      state,
+      serverTime: seconds === undefined ? undefined : new Date(seconds * 1000),
+      initialized: health.initialized,
+      sealed: health.sealed,
+      standby: health.standby,
+      version: health.version,
+      clusterName: health.cluster_name,
+    },
+  };
+}
+
 /** Parses or describes the first problem (field path and expectation, never a value). */
 export function parseShape<T>(
   schema: z.ZodType<T>,

@@ -1,7 +1,8 @@
 /**
  * One HTTP exchange with Vault over undici: send, read the whole body, give up after a
- * deadline. No retries, no error mapping (the client does both), so this stays the only
- * place that knows undici.
+ * deadline, and follow a standby's one 307 redirect to the active node. No retries, no
+ * error mapping (the client does both), so this stays the only place that knows undici.
+ * Also the small URL and JSON helpers the client builds requests and reads answers with.
  */
 import { readFileSync } from "node:fs";
 import { Agent, type Dispatcher, request } from "undici";
@@ -81,5 +82,121 @@ export async function sendOnce(
     return { status: response.statusCode, headers: response.headers, text };
   } catch (error) {
     throw new TransportError(signal.aborted, error);
+  }
+}
+
+/** A standby's 307 that is not followed; the client maps it to a typed error. */
+export class RedirectRefused extends Error {
+  override readonly name = "RedirectRefused";
+  constructor(
+    readonly location: string | undefined,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * {@link sendOnce}, then, when a standby without request forwarding answers 307 (hashicorp
+ * `http/handler.go` `respondStandby`; docs/vault-contract.md row 41), the same request (method, body,
+ * headers, token included) once more to its `Location`, as Vault's Go client does (`api`
+ * `Client.RawRequestWithContext`: one redirect, never from https to http). Never more than
+ * one hop; each hop has its own deadline. Throws {@link RedirectRefused} for a second 307,
+ * a missing or non-http(s) `Location`, or a downgrade from https to http, which would send
+ * the token in clear.
+ */
+export async function sendFollowingStandby(
+  dispatcher: Dispatcher,
+  url: string,
+  init: SendInit,
+): Promise<RawResponse> {
+  const first = await sendOnce(dispatcher, url, init);
+  if (first.status !== 307) return first;
+  const target = redirectTarget(url, first.headers.location);
+  const second = await sendOnce(dispatcher, target, init);
+  if (second.status === 307) {
+    throw new RedirectRefused(
+      headerValue(second.headers.location),
+      `${target} redirected again; only one hop is followed`,
+    );
+  }
+  return second;
+}
+
+function redirectTarget(from: string, header: string | string[] | undefined): string {
+  const location = headerValue(header);
+  if (!location) throw new RedirectRefused(undefined, "the answer has no Location header");
+  let target: URL;
+  try {
+    target = new URL(location, from);
+  } catch {
+    throw new RedirectRefused(location, "the Location is not a URL");
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:") {
+    throw new RedirectRefused(location, "the Location is not an http(s) URL");
+  }
+  if (new URL(from).protocol === "https:" && target.protocol !== "https:") {
+    throw new RedirectRefused(location, "it would downgrade https to http (the token in clear)");
+  }
+  if (target.username || target.password) {
+    throw new RedirectRefused(target.host, "the Location carries credentials");
+  }
+  return target.href;
+}
+
+function headerValue(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
+}
+
+/** Vault's address as a URL: http(s), without credentials. */
+export function parseAddress(address: string): URL {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new AuthError(
+      "config_invalid",
+      `The Vault address ${JSON.stringify(address)} is not a URL`,
+      {
+        hint: "use the VAULT_ADDR form, e.g. https://vault.internal:8200",
+      },
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new AuthError(
+      "config_invalid",
+      `The Vault address must be http(s), got ${url.protocol}`,
+      {
+        hint: "use the VAULT_ADDR form, e.g. https://vault.internal:8200",
+      },
+    );
+  }
+  if (url.username || url.password) {
+    throw new AuthError("config_invalid", "The Vault address must not carry credentials", {
+      hint: "pass the token or AppRole credentials through the auth option",
+    });
+  }
+  return url;
+}
+
+/** `?a=1&b=x` from the defined values, or `""`. */
+export function queryString(
+  query: Record<string, string | number | boolean | undefined> | undefined,
+): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+/** Vault's answer as JSON, if it is JSON. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
   }
 }

@@ -6,14 +6,19 @@
  * Checks that need the double (its clock, sealing, the fleet's fixed secret and auth paths,
  * policies set in code) are skipped on a real Vault with the reason printed.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import { doctor, type Finding } from "../../src/config/doctor.js";
 import { fingerprint } from "../../src/secrets/fingerprint.js";
 import { SHARED_SECRET_NAME } from "../../src/secrets/source.js";
 import { ManualClock } from "../../src/testing/clock.js";
 import { VaultDouble } from "../../src/testing/vault-double.js";
 import { operatorCli } from "../rotation/fleet.js";
-import { describeDoubleOnly, startTarget, type VaultTarget } from "../vault/target.js";
+import {
+  describeContract,
+  describeDoubleOnly,
+  startTarget,
+  type VaultTarget,
+} from "../vault/target.js";
 
 const PREFIX = "GOFR_DIG";
 const GOOD_SECRET = "doctor-vault-test-secret-0123456789-abcdefghij";
@@ -61,13 +66,24 @@ function without(list: Finding[], code: string): void {
   expect(codes(list).filter((item) => item.endsWith(`:${code}`))).toEqual([]);
 }
 
-describe("doctor against Vault: clock and reachability", () => {
-  it("clock_ok: Vault's Date header agrees with this machine's clock", async () => {
+// Row 29 (sys/health on an active node, server_time_utc): holds on a real dev server too.
+describeContract("doctor against Vault: clock and reachability", () => {
+  it("clock_ok: Vault's clock (sys/health server_time_utc) agrees with this machine's", async () => {
     const vault = await target();
     const list = await run(vaultEnv(vault));
     expect(find(list, "clock_ok").message).toMatch(/^Clock within \d+ s of Vault's$/);
     without(list, "clock_skew");
     without(list, "vault_unreachable");
+  });
+
+  it("vault_active: an active node is reported ok with its version", async () => {
+    // A dev server (or the double) is one active node: sys/health 200 (getSysHealth).
+    const vault = await target();
+    const finding = find(await run(vaultEnv(vault)), "vault_active");
+    expect(finding.level).toBe("ok");
+    expect(finding.message).toMatch(
+      /^Vault at .* is initialised, unsealed and active \(version .+\)$/,
+    );
   });
 
   it("vault_unreachable: a stopped Vault (closed port) is reported, and so are its consequences", async () => {
@@ -105,7 +121,7 @@ describeDoubleOnly(
       }
     });
 
-    it("clock_ok within the tolerance (plus the Date header's one-second resolution)", async () => {
+    it("clock_ok within the tolerance (plus server_time_utc's one-second resolution)", async () => {
       const vault = await target(new ManualClock(now + 31_000));
       expect(
         find(await run(vaultEnv(vault), { clock: new ManualClock(now) }), "clock_ok").message,
@@ -240,6 +256,71 @@ describeDoubleOnly(
       const canonical = await run(vaultEnv(vault));
       expect(find(canonical, "path_prefix_ok").level).toBe("ok");
       expect(find(canonical, "reserved_groups_ok").level).toBe("ok");
+    });
+  },
+);
+
+describeDoubleOnly(
+  "doctor against Vault: node states from sys/health",
+  "sets the double's node state",
+  () => {
+    // Each state with the default code getSysHealth answers (hashicorp `http/sys_health.go`;
+    // docs/vault-contract.md row 29): what doctor reports and what it tells the operator to do.
+    it.each([
+      [
+        "uninitialized",
+        "error",
+        "vault_uninitialized",
+        /not initialised \(501\)/,
+        /vault operator init/,
+      ],
+      [
+        "removed",
+        "error",
+        "vault_removed",
+        /removed from its Raft cluster \(530\)/,
+        /still in the cluster/,
+      ],
+      [
+        "ha-unhealthy",
+        "error",
+        "vault_ha_unhealthy",
+        /cannot reach the active node \(474\)/,
+        /8201/,
+      ],
+      [
+        "dr-secondary",
+        "error",
+        "vault_dr_secondary",
+        /disaster-recovery secondary \(472\)/,
+        /primary cluster/,
+      ],
+      [
+        "standby",
+        "warn",
+        "vault_standby",
+        /standby node \(429\)/,
+        /active node or .*load balancer/,
+      ],
+      [
+        "performance-standby",
+        "warn",
+        "vault_performance_standby",
+        /performance standby \(473\)/,
+        /active node/,
+      ],
+    ] as const)("%s: %s %s, with what to do", async (mode, level, code, message, fix) => {
+      const vault = await target();
+      vault.double.setHealth(mode);
+      const list = await run(vaultEnv(vault));
+      const finding = find(list, code);
+      expect(finding.level).toBe(level);
+      expect(finding.message).toContain(`Vault at ${vault.url} `);
+      expect(finding.message).toMatch(message);
+      expect(finding.fix).toMatch(fix);
+      without(list, "vault_active");
+      without(list, "vault_unreachable");
+      expect(find(list, "clock_ok").level).toBe("ok"); // the node still says its time
     });
   },
 );

@@ -91,7 +91,9 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
 
   function runVaultInit(): Promise<Ran> {
     const env = localEnv("vault-init");
-    return run("sh", [join(REPO_ROOT, "docker/vault-init.sh")], {
+    // The hashicorp/vault image's /bin/sh is BusyBox ash (Alpine): run the script with the
+    // same shell (.ci/run installs Debian's busybox), not this machine's dash.
+    return run("busybox", ["sh", join(REPO_ROOT, "docker/vault-init.sh")], {
       ...env,
       VAULT_TOKEN: ROOT_TOKEN, // compose: ${VAULT_DEV_ROOT_TOKEN:?...}
       CREDS_DIR: creds,
@@ -181,11 +183,26 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
 
   it("vault-init again leaves the signing secret alone and refreshes the creds", async () => {
     const before = await signingSecret();
+    const oldCreds = readFileSync(join(creds, "gofr-web.json"), "utf8");
     const result = await runVaultInit();
+    expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("present (unchanged)");
     expect(await signingSecret()).toEqual(before);
     await appRoleLogin("gofr-web"); // the new creds work
+    // ... and the old secret_id no longer does: valid secret_ids do not pile up across runs.
+    const stale = await fetch(`${vault.url}/v1/auth/approle/login`, {
+      method: "POST",
+      body: oldCreds,
+    });
+    expect(stale.status).toBe(400);
+    for (const { role } of scriptRoles(stack.vaultInit)) {
+      const listed = await fetch(`${vault.url}/v1/auth/approle/role/${role}/secret-id?list=true`, {
+        headers: { "X-Vault-Token": ROOT_TOKEN },
+      });
+      const body = (await listed.json()) as { data: { keys: string[] } };
+      expect(body.data.keys, role).toHaveLength(1);
+    }
   });
 
   it("the service policy reads but cannot write; the admin policy can write", async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { AuthService } from "../../src/auth-service.js";
 import { silentLogger } from "../../src/log.js";
 import { JwtSecretProvider } from "../../src/secrets/provider.js";
@@ -6,9 +6,10 @@ import { VaultSecretSource } from "../../src/secrets/vault.js";
 import { VaultAuthStore } from "../../src/store/vault.js";
 import { ManualClock } from "../../src/testing/clock.js";
 import { randomSecret, rejection } from "./helpers.js";
-import { startTarget, type VaultTarget } from "./target.js";
+import { describeContract, startTarget, type VaultTarget } from "./target.js";
 
-describe("AuthService on the Vault store and the Vault secret source", () => {
+// End to end over rows 1-8 and 17 of the contract (KV reads, CAS writes, lists, sorted keys).
+describeContract("AuthService on the Vault store and the Vault secret source", () => {
   let target: VaultTarget;
   beforeAll(async () => {
     target = await startTarget();

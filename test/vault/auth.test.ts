@@ -13,6 +13,7 @@ import { captureLogger } from "../support/capture-logger.js";
 import { expectNoSecrets, rejection } from "./helpers.js";
 import {
   DOUBLE_ROOT_TOKEN,
+  describeContract,
   describeDoubleOnly,
   startTarget,
   testClientDefaults,
@@ -22,7 +23,8 @@ import {
 const LOGIN = "/v1/auth/approle/login";
 const RENEW = "/v1/auth/token/renew-self";
 
-describe("token auth and policies", () => {
+// Rows 25-28 of the contract: permission denied (403, multierror body), tokens and policies.
+describeContract("token auth and policies", () => {
   let target: VaultTarget;
   beforeAll(async () => {
     target = await startTarget();

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { VaultClient } from "../../src/vault/client.js";
-import { startTarget, type VaultTarget } from "./target.js";
+import { describeContract, startTarget, type VaultTarget } from "./target.js";
 
-describe("VaultClient options and basics", () => {
+// Rows 1 and 33-35 (envelope, token and namespace headers) through the client.
+describeContract("VaultClient options and basics", () => {
   let target: VaultTarget;
   beforeAll(async () => {
     target = await startTarget();

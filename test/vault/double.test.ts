@@ -3,46 +3,25 @@
  * `describeDoubleOnly` also run against a real Vault, so they pin the double to Vault's
  * actual shapes, status codes and error bodies.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { ManualClock } from "../../src/testing/clock.js";
 import {
   PERMISSION_DENIED_BODY,
   SEALED_BODY,
   VaultDouble,
 } from "../../src/testing/vault-double.js";
-import { DOUBLE_ROOT_TOKEN, describeDoubleOnly, startTarget, type VaultTarget } from "./target.js";
-
-interface Answer {
-  status: number;
-  body: unknown;
-  headers: Headers;
-}
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown } = {},
-): Promise<Answer> {
-  const response = await fetch(`${base}/v1/${path}`, {
-    method,
-    headers: {
-      ...(options.token ? { "X-Vault-Token": options.token } : {}),
-      ...(options.body === undefined ? {} : { "Content-Type": "application/json" }),
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? JSON.parse(text) : undefined,
-    headers: response.headers,
-  };
-}
+import { type Answer, call } from "./double-http.js";
+import {
+  DOUBLE_ROOT_TOKEN,
+  describeContract,
+  describeDoubleOnly,
+  startTarget,
+  type VaultTarget,
+} from "./target.js";
 
 const VAULT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
-describe("Vault HTTP contract (double and real Vault)", () => {
+describeContract("Vault HTTP (double and real Vault)", () => {
   let target: VaultTarget;
   let root: (method: string, path: string, body?: unknown) => Promise<Answer>;
   let n = 0;
@@ -126,13 +105,14 @@ describe("Vault HTTP contract (double and real Vault)", () => {
     expect((list.body as { data: { keys: string[] } }).data.keys.sort()).toEqual(["dir/", "x"]);
   });
 
-  it("metadata lists every version with times", async () => {
+  it("metadata lists every version with times; oldest_version is 0 before any pruning", async () => {
     const path = fresh("metadata");
     await root("POST", `secret/data/${path}`, { data: { n: 1 } });
     await root("POST", `secret/data/${path}`, { data: { n: 2 } });
     const metadata = await root("GET", `secret/metadata/${path}`);
     const data = (metadata.body as { data: Record<string, unknown> }).data;
-    expect(data).toMatchObject({ cas_required: false, current_version: 2, oldest_version: 1 });
+    // Row 9: KeyMetadata.OldestVersion only moves when AddVersion prunes (kv path_data.go).
+    expect(data).toMatchObject({ cas_required: false, current_version: 2, oldest_version: 0 });
     expect(Object.keys(data.versions as object)).toEqual(["1", "2"]);
     expect(data.updated_time).toMatch(VAULT_TIME);
   });

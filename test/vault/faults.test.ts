@@ -103,6 +103,47 @@ describeDoubleOnly("faults", "needs the double's fault injection", () => {
     expect(delays).toEqual([2000]);
   });
 
+  it("429 without Retry-After (Vault's default) waits past a 1 s rate-limit interval", async () => {
+    // Vault sends Retry-After only with enable_rate_limit_response_headers (hashicorp
+    // `http/util.go` rateLimitQuotaWrapping; docs/vault-contract.md row 40, M6). A quota's interval
+    // is 1 s by default, so retrying sooner meets the same empty bucket.
+    for (const [random, least] of [
+      [0, 1200],
+      [0.999, 2390],
+    ] as const) {
+      const delays: number[] = [];
+      const reader = client({
+        random: () => random,
+        sleep: async (ms) => {
+          delays.push(ms);
+        },
+      }); // testClientDefaults: retryBaseDelayMs 0, so only the rate-limit floor waits
+      vault.failNext(2, 429, { body: { errors: ['request path "x": rate limit quota exceeded'] } });
+      expect((await reader.kv().read(PATH)).data.value).toBe(secret);
+      expect(delays).toHaveLength(2);
+      expect(delays[1]).toBeGreaterThan(delays[0] as number); // doubling, jittered
+      const total = delays.reduce((sum, ms) => sum + ms, 0);
+      expect(total).toBeGreaterThanOrEqual(least);
+      expect(total).toBeLessThanOrEqual(2400);
+    }
+  });
+
+  it("a 5xx keeps the short backoff: the rate-limit floor is for 429 only", async () => {
+    const delays: number[] = [];
+    const reader = client({
+      retryBaseDelayMs: 100,
+      random: () => 0,
+      sleep: async (ms) => {
+        delays.push(ms);
+      },
+    });
+    vault.failNext(1, 504);
+    vault.failNext(1, 502);
+    expect((await reader.kv().read(PATH)).data.value).toBe(secret);
+    expect(vault.requests.map((entry) => entry.status)).toEqual([504, 502, 200]);
+    expect(delays).toEqual([50, 100]);
+  });
+
   it("never retries 403 or 400", async () => {
     const reader = client({ maxRetries: 5 });
     vault.failNext(1, 403, { body: PERMISSION_DENIED_BODY });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { KvV2 } from "../../src/vault/kv.js";
 import { rejection } from "./helpers.js";
-import { startTarget, type VaultTarget } from "./target.js";
+import { describeContract, startTarget, type VaultTarget } from "./target.js";
 
 let target: VaultTarget;
 let kv: KvV2;
@@ -15,7 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => target.stop());
 
-describe("KV v2 client", () => {
+// Rows of the contract in docs/vault.md (docs/vault-contract.md): each test pins Vault KV v2 behaviour
+// from vault-plugin-secrets-kv v0.24.0 and passes against a real Vault.
+describeContract("KV v2 client", () => {
+  // Rows 1, 5: the read and write envelopes (kv path_data.go handleRead / handleWrite).
   it("writes and reads back data with version metadata", async () => {
     const path = fresh("round-trip");
     const written = await kv.write(path, { value: "one", note: "x" });
@@ -29,6 +32,7 @@ describe("KV v2 client", () => {
     expect(read.destroyed).toBe(false);
   });
 
+  // Row 2: `?version=N`; an unknown version is 404 (kv path_data.go:190-199).
   it("keeps versions: latest by default, older ones with ?version=N", async () => {
     const path = fresh("versions");
     for (const value of ["v1", "v2", "v3"]) await kv.write(path, { value });
@@ -43,6 +47,7 @@ describe("KV v2 client", () => {
     expect(missing.code).toBe("vault_not_found");
   });
 
+  // Row 6: CAS mismatch is 400 "check-and-set parameter did not match" (kv path_data.go:267-290).
   it("check-and-set: cas 0 creates only, a stale version is refused", async () => {
     const path = fresh("cas");
     expect((await kv.write(path, { n: 1 }, { cas: 0 })).version).toBe(1);
@@ -56,6 +61,7 @@ describe("KV v2 client", () => {
     expect((await kv.read(path)).data).toEqual({ n: 2 });
   });
 
+  // Row 8: list through GET ?list=true; no keys is 404, which the client reads as [].
   it("lists keys and folders, and an empty folder as []", async () => {
     const base = fresh("list");
     await kv.write(`${base}/b`, { x: 1 });
@@ -66,6 +72,7 @@ describe("KV v2 client", () => {
     expect(await kv.list(`${base}/nothing-here`)).toEqual([]);
   });
 
+  // Rows 4, 12, 14: deleted versions 404 with metadata; delete/undelete/destroy are 204.
   it("soft delete hides the latest version until undeleted; destroy removes the data", async () => {
     const path = fresh("delete");
     await kv.write(path, { value: "keep" });
@@ -96,6 +103,7 @@ describe("KV v2 client", () => {
     expect(await kv.readOptional(path, { version: 1 })).toBeUndefined();
   });
 
+  // Row 13: DELETE metadata removes every version; a missing key is 204 too.
   it("delete-metadata removes every version, and a cas 0 write starts again at 1", async () => {
     const path = fresh("purge");
     await kv.write(path, { value: "a" });
@@ -107,6 +115,7 @@ describe("KV v2 client", () => {
     await kv.deleteMetadata(`${path}-never-existed`); // absent: still fine
   });
 
+  // Rows 9, 11: pruning on the next data write; oldest_version = pruned version + 1.
   it("keeps only max_versions versions", async () => {
     const path = fresh("max-versions");
     await target.client().request("POST", `secret/metadata/${path}`, { body: { max_versions: 2 } });

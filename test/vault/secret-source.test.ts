@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { AuthService } from "../../src/auth-service.js";
 import { silentLogger } from "../../src/log.js";
 import { fingerprint } from "../../src/secrets/fingerprint.js";
@@ -12,13 +12,16 @@ import { captureLogger } from "../support/capture-logger.js";
 import { expectNoSecrets, randomSecret, rejection } from "./helpers.js";
 import {
   DOUBLE_ROOT_TOKEN,
+  describeContract,
   describeDoubleOnly,
   startTarget,
   testClientDefaults,
   type VaultTarget,
 } from "./target.js";
 
-describe("VaultSecretSource", () => {
+// Rows 1-4 of the contract: reads by version, missing (404 `{"errors":[]}`) and deleted
+// (404 with metadata) secrets as Vault answers them.
+describeContract("VaultSecretSource", () => {
   let target: VaultTarget;
   let source: VaultSecretSource;
   let n = 0;

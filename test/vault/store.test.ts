@@ -1,58 +1,23 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Group } from "../../src/groups/group.js";
-import { VaultAuthStore, type VaultAuthStoreOptions } from "../../src/store/vault.js";
 import { ManualClock } from "../../src/testing/clock.js";
-import type { TokenRecord } from "../../src/tokens/record.js";
 import { rejection } from "./helpers.js";
-import { startTarget, type VaultTarget } from "./target.js";
+import { group, storeFixture, token } from "./store-fixtures.js";
+import { describeContract, startTarget, type VaultTarget } from "./target.js";
 
 const PYTHON_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
 let target: VaultTarget;
-let n = 0;
 
 beforeAll(async () => {
   target = await startTarget();
 });
 afterAll(() => target.stop());
 
-/** A store over its own client (as another process would have), under a fresh prefix. */
-function makeStore(prefix: string, options: Partial<VaultAuthStoreOptions> = {}) {
-  return new VaultAuthStore({ client: target.client(), pathPrefix: prefix, ...options });
-}
-const freshPrefix = (label: string) => `${target.prefix}/${label}-${++n}/auth`;
+const { makeStore, freshPrefix, raw } = storeFixture(() => target);
 
-function group(name: string, overrides: Partial<Group> = {}): Group {
-  return {
-    id: randomUUID(),
-    name,
-    description: `${name} group`,
-    isActive: true,
-    createdAt: new Date(Date.UTC(2026, 0, 15, 10, 30, 0, 123)),
-    defunctAt: null,
-    isReserved: false,
-    ...overrides,
-  };
-}
-
-function token(overrides: Partial<TokenRecord> = {}): TokenRecord {
-  return {
-    id: randomUUID(),
-    name: null,
-    groups: ["billing"],
-    status: "active",
-    createdAt: new Date(Date.UTC(2026, 0, 15, 10, 30, 0, 123)),
-    expiresAt: new Date(Date.UTC(2026, 1, 14, 10, 30, 0, 123)),
-    revokedAt: null,
-    fingerprint: null,
-    ...overrides,
-  };
-}
-
-const raw = async (path: string) => (await target.client().kv().read(path)).data;
-
-describe("VaultAuthStore: layout and wire format", () => {
+describeContract("VaultAuthStore: layout and wire format", () => {
   it("writes token records, groups and the name index exactly as the Python fleet does", async () => {
     const prefix = freshPrefix("wire");
     const store = makeStore(prefix);
@@ -180,15 +145,18 @@ describe("VaultAuthStore: layout and wire format", () => {
     expect(renamed.code).toBe("invalid_input");
     const t = token();
     await store.insertToken(t);
-    // The same record again is what a retried write looks like: accepted, nothing changes.
+    // The same record again is what a resent write meets: accepted, nothing written. Vault
+    // answers with the keys sorted, not in our wire order (docs/vault-contract.md row 17).
     await store.insertToken(t);
+    const kv = target.client().kv();
+    expect((await kv.readMetadata(`${prefix}/tokens/${t.id}`))?.currentVersion).toBe(1);
     const clash = await rejection(store.insertToken({ ...t, groups: ["other"] }));
     expect(clash.code).toBe("invalid_input");
     expect((await raw(`${prefix}/tokens/${t.id}`)).groups).toEqual(["billing"]);
   });
 });
 
-describe("VaultAuthStore: concurrent writers", () => {
+describeContract("VaultAuthStore: concurrent writers", () => {
   it("10 concurrent inserts of one group name: exactly one wins, the rest get group_exists", async () => {
     const prefix = freshPrefix("group-race");
     const stores = Array.from({ length: 10 }, () => makeStore(prefix));
@@ -229,7 +197,7 @@ describe("VaultAuthStore: concurrent writers", () => {
   });
 });
 
-describe("VaultAuthStore: token cache and visibility across instances", () => {
+describeContract("VaultAuthStore: token cache and visibility across instances", () => {
   it("a token created by store A is visible to store B", async () => {
     const prefix = freshPrefix("cross");
     const a = makeStore(prefix);

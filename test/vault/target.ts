@@ -110,6 +110,15 @@ async function deleteTree(client: VaultClient, folder: string): Promise<void> {
 }
 
 /**
+ * `describe` for contract tests: each pins a Vault behaviour (a row of the contract in
+ * docs/vault.md, citing Vault's source) and must pass against a real Vault with
+ * `VAULT_ADDR=... VAULT_TOKEN=... npm run test:vault`, as it does against the double.
+ */
+export function describeContract(title: string, body: () => void): void {
+  describe(`[contract] ${title}`, body);
+}
+
+/**
  * `describe` for tests that need the double (its clock, faults, sealing, AppRole set-up);
  * skipped on a real Vault with the reason printed.
  */
@@ -117,5 +126,5 @@ export function describeDoubleOnly(title: string, reason: string, body: () => vo
   if (onRealVault) {
     console.info(`[vault] skipped on real Vault: "${title}" (${reason})`);
   }
-  describe.skipIf(onRealVault)(title, body);
+  describe.skipIf(onRealVault)(`[double-only] ${title}`, body);
 }

@@ -1,8 +1,9 @@
 /**
  * Vault policies reduced to what services need: path rules (exact, `+` for one segment,
- * a trailing `*` for a prefix) with capabilities. Within a policy the most specific rule
- * applies; across a token's policies capabilities add up; `deny` wins; `root` allows all.
+ * a trailing `*` for a prefix) with capabilities, evaluated as Vault does (merged across
+ * the token's policies, then one rule chosen; see `acl-eval.ts`). `root` allows all.
  */
+import { MergedAcl } from "./acl-eval.js";
 import { fail } from "./http.js";
 
 export type Capability =
@@ -47,32 +48,16 @@ export function expandCapabilities(inputs: readonly string[]): Capability[] {
   return [...out];
 }
 
-interface CompiledRule extends PolicyRule {
-  regex: RegExp;
-  /** Higher is more specific. */
-  score: number;
-}
-
-function compile(rule: PolicyRule): CompiledRule {
-  const glob = rule.path.endsWith("*");
-  const body = glob ? rule.path.slice(0, -1) : rule.path;
-  const pattern = body
-    .split("/")
-    .map((segment) => (segment === "+" ? "[^/]+" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
-    .join("/");
-  const regex = new RegExp(`^${pattern}${glob ? ".*" : ""}$`);
-  const wildcards = body.split("/").filter((segment) => segment === "+").length;
-  const literal = body.indexOf("+") === -1 ? body.length : body.indexOf("+");
-  const score = (glob ? 0 : 1_000_000) + literal * 100 - wildcards;
-  return { ...rule, regex, score };
-}
-
 export class PolicyStore {
-  private readonly policies = new Map<string, { rules: CompiledRule[]; text: string }>();
+  private readonly policies = new Map<string, { rules: PolicyRule[]; text: string }>();
 
   set(name: string, rules: PolicyRule[], text = toHcl(rules)): void {
     if (name === "root") throw fail(400, "cannot update root policy");
-    this.policies.set(name, { rules: rules.map(compile), text });
+    // Vault strips a leading "/" and refuses "+*" (vault/policy.go parsePaths).
+    const clean = rules.map((rule) => ({ ...rule, path: rule.path.replace(/^\//, "") }));
+    const bad = clean.find((rule) => rule.path.includes("+*"));
+    if (bad) throw fail(400, `path "${bad.path}": invalid use of wildcards ('+*' is forbidden)`);
+    this.policies.set(name, { rules: clean, text });
   }
 
   get(name: string): string | undefined {
@@ -87,19 +72,22 @@ export class PolicyStore {
     return [...this.policies.keys()].sort();
   }
 
-  /** Whether a token with `policies` may use `capability` on `path` (no leading `/v1/`). */
-  allows(policies: readonly string[], path: string, capability: Capability): boolean {
+  /**
+   * Whether a token with `policies` may use `capability` on `path` (no leading `/v1/`), by
+   * Vault's algorithm ({@link MergedAcl}). `list` marks a list operation.
+   */
+  allows(
+    policies: readonly string[],
+    path: string,
+    capability: Capability,
+    list = capability === "list",
+  ): boolean {
     if (policies.includes("root")) return true;
-    const granted = new Set<Capability>();
-    for (const name of policies) {
+    const rules = policies.flatMap((name) => {
       const policy = this.policies.get(name);
-      if (!policy) continue;
-      let best: CompiledRule | undefined;
-      for (const rule of policy.rules) {
-        if (rule.regex.test(path) && (!best || rule.score > best.score)) best = rule;
-      }
-      for (const cap of best?.capabilities ?? []) granted.add(cap);
-    }
+      return policy ? [policy.rules] : [];
+    });
+    const granted = new MergedAcl(rules).capabilities(path, list);
     return !granted.has("deny") && granted.has(capability);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Injected failures, acting like a broken network or proxy in front of Vault: a faulted
- * request never reaches the engine (nothing is read or written).
+ * request never reaches the engine (nothing is read or written), except `lose-answer`,
+ * where Vault applies the request and the connection drops before the answer arrives
+ * (what a client sees when a write commits and the network fails on the way back).
  */
 
 /** Which requests a fault applies to; all when omitted. */
@@ -11,7 +13,7 @@ export interface FaultMatch {
   path?: string | RegExp;
 }
 
-export type FaultKind = "fail" | "drop" | "malformed";
+export type FaultKind = "fail" | "drop" | "malformed" | "lose-answer";
 
 export interface Fault {
   kind: FaultKind;

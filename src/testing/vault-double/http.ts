@@ -24,15 +24,44 @@ export const denied = () => new VaultHttpError(403, PERMISSION_DENIED_BODY);
 
 export const notFound = () => new VaultHttpError(404, { errors: [] });
 
+/** `respondError(w, status, nil)`: the status with an empty errors list. */
+export const bare = (status: number) => new VaultHttpError(status, { errors: [] });
+
 export const noRoute = (path: string) =>
   fail(404, `no handler for route "${path}". route entry not found.`);
 
-export const unsupported = () => fail(405, "1 error occurred:\n\t* unsupported operation\n\n");
+/**
+ * A backend's plain Go error: `handleRequest` appends it to a multierror, so the text
+ * Vault sends is `1 error occurred:\n\t* <message>\n\n` (hashicorp `vault/request_handling.go`).
+ */
+export const plainError = (status: number, message: string) =>
+  fail(status, `1 error occurred:\n\t* ${message}\n\n`);
+
+export const unsupported = () => plainError(405, "unsupported operation");
 
 /** What a handler returns: a status and an optional JSON body (`undefined` -> no body). */
 export interface Reply {
   status: number;
   body?: unknown;
+  /** Extra response headers (`Location` of a standby redirect, ...). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A deep copy with every object's keys in sorted order, as Go's `encoding/json` writes a
+ * `map[string]interface{}` ("The map keys are sorted", encoding/json `Marshal`). KV v2
+ * stores `json.Marshal(data)` and answers through a map (vault-plugin-secrets-kv
+ * `path_data.go` write and read; `docs/vault-contract.md` row 17), so clients never see the order
+ * they wrote. Arrays keep their order.
+ */
+export function goJsonOrder<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(goJsonOrder) as T;
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    out[key] = goJsonOrder((value as Record<string, unknown>)[key]);
+  }
+  return out as T;
 }
 
 /** The envelope of a successful read or write. */
@@ -46,7 +75,8 @@ export function envelope(
     lease_id: "",
     renewable: false,
     lease_duration: 0,
-    data,
+    // logical.Response.Data is a Go map: its keys go out sorted.
+    data: goJsonOrder(data),
     wrap_info: null,
     warnings: extra.warnings ?? null,
     auth: extra.auth ?? null,

@@ -3,7 +3,7 @@
  * newest `max_versions` kept (10 unless configured), check-and-set, soft delete,
  * undelete, destroy and delete-metadata. No HTTP here; the server maps routes to it.
  */
-import { fail, notFound, VaultHttpError } from "./http.js";
+import { fail, goJsonOrder, notFound, VaultHttpError } from "./http.js";
 
 const DEFAULT_MAX_VERSIONS = 10;
 
@@ -78,7 +78,8 @@ export class KvEngine {
     const entry = key ?? this.newKey(now);
     const version = entry.currentVersion + 1;
     const state: KvVersionState = {
-      data: structuredClone(data as Record<string, unknown>),
+      // Stored as Vault stores it: json.Marshal of a Go map, keys sorted (row 17).
+      data: goJsonOrder(data as Record<string, unknown>),
       createdTime: now,
       deletionTime: "",
       destroyed: false,
@@ -86,7 +87,6 @@ export class KvEngine {
     entry.versions.set(version, state);
     entry.currentVersion = version;
     entry.updatedTime = now;
-    if (entry.oldestVersion === 0) entry.oldestVersion = version;
     this.prune(entry);
     this.keys.set(path, entry);
     return versionMetadata(entry, version, state);
@@ -125,10 +125,15 @@ export class KvEngine {
   }
 
   destroy(path: string, versions: unknown): void {
-    this.eachVersion(path, versions, (state) => {
-      state.destroyed = true;
-      state.data = null;
-    });
+    this.eachVersion(
+      path,
+      versions,
+      (state) => {
+        state.destroyed = true;
+        state.data = null;
+      },
+      "no version number provided",
+    );
   }
 
   metadata(path: string): Record<string, unknown> {
@@ -155,10 +160,16 @@ export class KvEngine {
     };
   }
 
-  /** Creates the key's metadata if needed and applies the settings given. */
+  /**
+   * Creates the key's metadata if needed and applies the settings given. As
+   * `pathMetadataWrite` (path_metadata.go:345-419; docs/vault-contract.md row 10): a body with none of
+   * the four settings does nothing (no key appears), `updated_time` is left alone, and
+   * nothing is pruned until the next data write.
+   */
   writeMetadata(path: string, body: Record<string, unknown>): void {
-    const now = this.now();
-    const key = this.keys.get(path) ?? this.newKey(now);
+    const settings = ["max_versions", "cas_required", "delete_version_after", "custom_metadata"];
+    if (!settings.some((name) => body[name] !== undefined)) return;
+    const key = this.keys.get(path) ?? this.newKey(this.now());
     if (body.max_versions !== undefined)
       key.maxVersions = nonNegativeInt(body.max_versions, "max_versions");
     if (body.cas_required !== undefined) key.casRequired = Boolean(body.cas_required);
@@ -168,8 +179,6 @@ export class KvEngine {
     if (body.custom_metadata !== undefined) {
       key.customMetadata = stringMap(body.custom_metadata);
     }
-    key.updatedTime = now;
-    this.prune(key);
     this.keys.set(path, key);
   }
 
@@ -229,17 +238,32 @@ export class KvEngine {
     }
   }
 
+  /**
+   * `KeyMetadata.AddVersion` after a write (path_data.go:711-750; rows 9, 11): the window
+   * is max(key max_versions, mount max_versions), 10 when both are 0. `oldest_version`
+   * stays 0 until the window is first full, then becomes versionToDelete + 1.
+   */
   private prune(key: KvKeyState): void {
-    const keep = key.maxVersions || this.config.maxVersions || DEFAULT_MAX_VERSIONS;
-    const numbers = [...key.versions.keys()].sort((a, b) => a - b);
-    while (numbers.length > keep) key.versions.delete(numbers.shift() as number);
-    key.oldestVersion = numbers[0] ?? key.oldestVersion;
+    const keep = Math.max(key.maxVersions, this.config.maxVersions) || DEFAULT_MAX_VERSIONS;
+    if (key.currentVersion - key.oldestVersion < keep) return;
+    const versionToDelete = key.currentVersion - keep;
+    for (let version = key.oldestVersion; version <= versionToDelete; version++) {
+      key.versions.delete(version);
+    }
+    key.oldestVersion = versionToDelete + 1;
   }
 
-  private eachVersion(path: string, versions: unknown, apply: (state: KvVersionState) => void) {
-    if (!Array.isArray(versions) || versions.length === 0) {
-      throw fail(400, "no version number provided");
-    }
+  /**
+   * Applies to each listed version. An empty list is 400; the message is capitalised for
+   * delete/undelete and not for destroy (path_delete.go:100,164, path_destroy.go:60; row 14).
+   */
+  private eachVersion(
+    path: string,
+    versions: unknown,
+    apply: (state: KvVersionState) => void,
+    message = "No version number provided",
+  ) {
+    if (!Array.isArray(versions) || versions.length === 0) throw fail(400, message);
     const key = this.keys.get(path);
     if (!key) return; // Vault answers 204 for a missing key
     for (const version of versions) {

@@ -1,13 +1,15 @@
 /**
- * Vault's HTTP API as the double serves it: routes from the contract in
- * `vault-api.md` mapped onto the KV engines, the token and AppRole stores and the policies.
- * Every route that needs a token checks it and the policy capability first.
+ * Vault's HTTP API as the double serves it: routes from the Vault contract (`docs/vault-contract.md`,
+ * cited by row) mapped onto the KV engines, the token and AppRole stores and the policies.
+ * As in Vault, a request's token and ACL are checked before routing, so an unknown route is
+ * 403 for a token without rights there and 404 for root (row 37).
  */
-import { randomUUID } from "node:crypto";
-import type { Clock } from "../../clock.js";
-import { type Capability, type PolicyStore, parseHclPolicy } from "./acl.js";
+import type { Capability } from "./acl.js";
+import { appRoleAdmin, appRoleLogin, authReply, policyList } from "./approle.js";
 import { parseDurationSeconds } from "./durations.js";
+import { effectivelySealed, health, parseGoBool, sealStatus } from "./health.js";
 import {
+  bare,
   denied,
   envelope,
   fail,
@@ -20,147 +22,98 @@ import {
   VaultHttpError,
 } from "./http.js";
 import type { KvEngine } from "./kv-engine.js";
-import type { AppRoleStore, TokenState, TokenStore } from "./tokens.js";
+import type { DoubleState, Guard, RouteRequest } from "./state.js";
+import { sysRoute } from "./sys.js";
+import type { TokenState } from "./tokens.js";
 
-export interface DoubleState {
-  clock: Clock;
-  tokens: TokenStore;
-  appRoles: AppRoleStore;
-  /** Mount paths where AppRole is enabled (usually `approle`). */
-  appRoleMounts: Set<string>;
-  policies: PolicyStore;
-  kv: Map<string, KvEngine>;
-  newKvEngine: () => KvEngine;
-  sealed: boolean;
-  version: string;
-  clusterId: string;
-}
+export type { DoubleState, RouteRequest } from "./state.js";
 
-export interface RouteRequest {
-  method: string;
-  /** Path after `/v1/`, decoded. */
-  path: string;
-  query: URLSearchParams;
-  token: string | undefined;
-  body: Record<string, unknown>;
-}
+const KV_OPERATIONS = new Set(["config", "data", "metadata", "delete", "undelete", "destroy"]);
 
-export function route(state: DoubleState, request: RouteRequest): Reply {
+/** Paths Vault serves outside the logical router (hashicorp `http/handler.go`). */
+export const UNFORWARDED_PATHS: ReadonlySet<string> = new Set(["sys/health", "sys/seal-status"]);
+
+export function route(state: DoubleState, incoming: RouteRequest): Reply {
+  if (incoming.path === "sys/health") return health(state, incoming.method, incoming.query);
+  if (incoming.path === "sys/seal-status") return sealStatus(state, incoming.method);
+  const request = asLogicalRequest(incoming);
+  if (effectivelySealed(state)) throw new VaultHttpError(503, SEALED_BODY);
   const { path, method } = request;
-  if (path === "sys/health") return health(state, method);
-  if (path === "sys/seal-status") return sealStatus(state, method);
-  if (state.sealed) throw new VaultHttpError(503, SEALED_BODY);
 
   const login = /^auth\/(.+)\/login$/.exec(path);
-  if (login && state.appRoleMounts.has(login[1] ?? "")) {
-    if (method !== "POST" && method !== "PUT") throw unsupported();
-    return appRoleLogin(state, login[1] ?? "", request.body);
+  const loginMount = login?.[1] ?? "";
+  if (state.authMounts.get(loginMount)?.type === "approle") {
+    return appRoleLogin(state, loginMount, request);
   }
 
   const token = state.tokens.lookup(request.token);
   if (!token) throw denied();
-  const guard = (capability: Capability | Capability[], target = path) =>
-    authorize(state, token, target, capability);
+  const guard: Guard = (capability, target = path) =>
+    authorize(state, token, target, capability, method === "LIST");
 
   if (path.startsWith("auth/token/")) return tokenRoute(state, token, request, guard);
-  const appRole = /^auth\/(.+?)\/role\/([^/]+)(?:\/(role-id|secret-id))?$/.exec(path);
-  if (appRole && state.appRoleMounts.has(appRole[1] ?? "")) {
-    return appRoleAdmin(state, request, appRole[2] ?? "", appRole[3], guard);
+  const auth = /^auth\/(.+?)\/(role.*)$/.exec(path);
+  if (auth && state.authMounts.get(auth[1] ?? "")?.type === "approle") {
+    const reply = appRoleAdmin(state, request, auth[2] ?? "", guard);
+    if (reply) return reply;
   }
-  const policy = /^sys\/(?:policies\/acl|policy)\/([^/]+)$/.exec(path);
-  if (policy) return policyRoute(state, request, policy[1] ?? "", guard);
-  const mount = /^sys\/mounts\/(.+)$/.exec(path);
-  if (mount) return mountRoute(state, request, mount[1] ?? "", guard);
-  const authMount = /^sys\/auth\/(.+)$/.exec(path);
-  if (authMount) return authMountRoute(state, request, authMount[1] ?? "", guard);
+  const sys = path.startsWith("sys/") ? sysRoute(state, request, guard) : undefined;
+  if (sys) return sys;
 
   const kvMount = [...state.kv.keys()]
     .sort((a, b) => b.length - a.length)
     .find((name) => path === name || path.startsWith(`${name}/`));
   if (kvMount) return kvRoute(state.kv.get(kvMount) as KvEngine, kvMount, request, guard);
-  throw noRoute(path);
+  return unknownRoute(request, guard);
 }
 
-type Guard = (capability: Capability | Capability[], target?: string) => void;
+/** CheckToken runs before the router: without rights on the path the answer is 403. */
+function unknownRoute(request: RouteRequest, guard: Guard): never {
+  guard(OPERATION_CAPABILITY[request.method] ?? []);
+  throw noRoute(request.path.replace(/\/$/, ""));
+}
+
+/** The capability an operation needs (hashicorp `vault/acl.go` `AllowOperation`). */
+const OPERATION_CAPABILITY: Record<string, Capability> = {
+  GET: "read",
+  LIST: "list",
+  POST: "update",
+  PUT: "update",
+  DELETE: "delete",
+  PATCH: "patch",
+};
+
+/**
+ * The operation as Vault's `buildLogicalRequestNoAuth` builds it: the `LIST` verb, or `GET`
+ * with `list` true by Go's `strconv.ParseBool` (anything unparseable is 400
+ * `{"errors":[]}`), is a list whose path gets a trailing `/` (rows 8, 15).
+ */
+function asLogicalRequest(request: RouteRequest): RouteRequest {
+  let list = request.method === "LIST";
+  const raw = request.query.get("list");
+  if (request.method === "GET" && raw !== null && raw !== "") {
+    const parsed = parseGoBool(raw);
+    if (parsed === undefined) throw bare(400);
+    list = parsed;
+  }
+  if (!list) return request;
+  const path = request.path.endsWith("/") ? request.path : `${request.path}/`;
+  return { ...request, method: "LIST", path };
+}
 
 function authorize(
   state: DoubleState,
   token: TokenState,
   path: string,
   capability: Capability | Capability[],
+  list: boolean,
 ): void {
+  if (token.policies.includes("root")) return; // AllowOperation's root fast path
+  // An empty list (an operation no capability grants, like HEAD) is refused to others.
   const wanted = Array.isArray(capability) ? capability : [capability];
-  if (!wanted.some((cap) => state.policies.allows(token.policies, path, cap))) throw denied();
-}
-
-function health(state: DoubleState, method: string): Reply {
-  if (method !== "GET" && method !== "HEAD") throw unsupported();
-  return {
-    status: state.sealed ? 503 : 200,
-    body: {
-      initialized: true,
-      sealed: state.sealed,
-      standby: false,
-      performance_standby: false,
-      replication_performance_mode: "disabled",
-      replication_dr_mode: "disabled",
-      server_time_utc: Math.floor(state.clock() / 1000),
-      version: state.version,
-      cluster_name: "vault-double",
-      cluster_id: state.clusterId,
-    },
-  };
-}
-
-function sealStatus(state: DoubleState, method: string): Reply {
-  if (method !== "GET") throw unsupported();
-  return {
-    status: 200,
-    body: {
-      type: "shamir",
-      initialized: true,
-      sealed: state.sealed,
-      t: 1,
-      n: 1,
-      progress: 0,
-      nonce: "",
-      version: state.version,
-      build_date: "2026-01-01T00:00:00Z",
-      migration: false,
-      recovery_seal: false,
-      storage_type: "inmem",
-      ...(state.sealed ? {} : { cluster_name: "vault-double", cluster_id: state.clusterId }),
-    },
-  };
-}
-
-function authBlock(token: TokenState, leaseSeconds: number) {
-  return {
-    client_token: token.id,
-    accessor: token.accessor,
-    policies: token.policies,
-    token_policies: token.policies,
-    metadata: token.meta,
-    lease_duration: leaseSeconds,
-    renewable: token.renewable,
-    entity_id: "",
-    token_type: "service",
-    orphan: token.orphan,
-    mfa_requirement: null,
-    num_uses: 0,
-  };
-}
-
-function authReply(
-  token: TokenState,
-  leaseSeconds: number,
-  mountType: string,
-  warnings: string[] | null = null,
-): Reply {
-  return {
-    status: 200,
-    body: envelope(null, mountType, { auth: authBlock(token, leaseSeconds), warnings }),
-  };
+  if (!wanted.some((cap) => state.policies.allows(token.policies, path, cap, list))) {
+    throw denied();
+  }
 }
 
 function lookupData(state: DoubleState, token: TokenState) {
@@ -185,18 +138,12 @@ function lookupData(state: DoubleState, token: TokenState) {
   };
 }
 
-function policyList(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String).filter(Boolean);
-  if (typeof value === "string") {
-    return value
-      .split(",")
-      .map((item) => item.trim())
-      .filter(Boolean);
-  }
-  return [];
-}
-
-function tokenRoute(state: DoubleState, token: TokenState, request: RouteRequest, guard: Guard) {
+function tokenRoute(
+  state: DoubleState,
+  token: TokenState,
+  request: RouteRequest,
+  guard: Guard,
+): Reply {
   const { method, body } = request;
   const write = method === "POST" || method === "PUT";
   switch (request.path) {
@@ -254,154 +201,14 @@ function tokenRoute(state: DoubleState, token: TokenState, request: RouteRequest
       state.tokens.revoke(String(body.token ?? ""));
       return noContent();
     default:
-      throw noRoute(request.path);
+      return unknownRoute(request, guard);
   }
 }
 
-function appRoleLogin(state: DoubleState, mount: string, body: Record<string, unknown>): Reply {
-  if (!body.role_id) throw fail(400, "missing role_id");
-  const role = state.appRoles.match(body.role_id, body.secret_id);
-  if (!role) throw fail(400, "invalid role or secret ID");
-  const token = state.tokens.create({
-    policies: ["default", ...role.policies.filter((name) => name !== "default")],
-    ttlSeconds: role.tokenTtlSeconds,
-    maxTtlSeconds: role.tokenMaxTtlSeconds,
-    renewable: true,
-    displayName: mount,
-    meta: { role_name: role.name },
-    orphan: true,
-    path: `auth/${mount}/login`,
-  });
-  return authReply(token, token.creationTtl, "approle");
-}
-
-function appRoleAdmin(
-  state: DoubleState,
-  request: RouteRequest,
-  name: string,
-  sub: string | undefined,
-  guard: Guard,
-): Reply {
-  const { method, body } = request;
-  const write = method === "POST" || method === "PUT";
-  if (sub === "role-id") {
-    if (method !== "GET") throw unsupported();
-    guard("read");
-    const role = state.appRoles.roles.get(name);
-    if (!role) throw fail(400, `role "${name}" does not exist`);
-    return ok({ role_id: role.roleId }, "approle");
-  }
-  if (sub === "secret-id") {
-    if (!write) throw unsupported();
-    guard(["create", "update"]);
-    const secretId = state.appRoles.newSecretId(name);
-    return ok(
-      {
-        secret_id: secretId,
-        secret_id_accessor: randomUUID(),
-        secret_id_ttl: 0,
-        secret_id_num_uses: 0,
-      },
-      "approle",
-    );
-  }
-  if (write) {
-    guard(["create", "update"]);
-    state.appRoles.upsert(name, {
-      policies:
-        body.token_policies !== undefined || body.policies !== undefined
-          ? policyList(body.token_policies ?? body.policies)
-          : undefined,
-      tokenTtlSeconds: parseDurationSeconds(body.token_ttl, "token_ttl"),
-      tokenMaxTtlSeconds: parseDurationSeconds(body.token_max_ttl, "token_max_ttl"),
-    });
-    return noContent();
-  }
-  if (method === "GET") {
-    guard("read");
-    const role = state.appRoles.roles.get(name);
-    if (!role) throw fail(404);
-    return ok(
-      {
-        token_policies: role.policies,
-        token_ttl: role.tokenTtlSeconds,
-        token_max_ttl: role.tokenMaxTtlSeconds,
-        bind_secret_id: true,
-      },
-      "approle",
-    );
-  }
-  if (method === "DELETE") {
-    guard("delete");
-    state.appRoles.roles.delete(name);
-    return noContent();
-  }
-  throw unsupported();
-}
-
-function policyRoute(state: DoubleState, request: RouteRequest, name: string, guard: Guard) {
-  const { method, body } = request;
-  if (method === "GET") {
-    guard("read");
-    const text = state.policies.get(name);
-    if (text === undefined) throw fail(404);
-    return ok({ name, policy: text, rules: text }, "system");
-  }
-  if (method === "PUT" || method === "POST") {
-    guard(["create", "update"]);
-    const text = body.policy ?? body.rules;
-    if (typeof text !== "string") throw fail(400, "'policy' parameter not supplied or empty");
-    state.policies.set(name, parseHclPolicy(text), text);
-    return noContent();
-  }
-  if (method === "DELETE") {
-    guard("delete");
-    state.policies.delete(name);
-    return noContent();
-  }
-  throw unsupported();
-}
-
-function mountRoute(state: DoubleState, request: RouteRequest, path: string, guard: Guard) {
-  const mount = path.replace(/\/+$/, "");
-  if (request.method === "POST" || request.method === "PUT") {
-    guard(["create", "update", "sudo"]);
-    const options = (request.body.options ?? {}) as { version?: unknown };
-    const kv2 =
-      request.body.type === "kv-v2" ||
-      (request.body.type === "kv" && String(options.version ?? "") === "2");
-    if (!kv2) throw fail(400, "the Vault double only mounts KV version 2 (type kv, version 2)");
-    if (state.kv.has(mount)) throw fail(400, `path is already in use at ${mount}/`);
-    state.kv.set(mount, state.newKvEngine());
-    return noContent();
-  }
-  if (request.method === "DELETE") {
-    guard(["delete", "sudo"]);
-    state.kv.delete(mount);
-    return noContent();
-  }
-  throw unsupported();
-}
-
-function authMountRoute(state: DoubleState, request: RouteRequest, path: string, guard: Guard) {
-  const mount = path.replace(/\/+$/, "");
-  if (request.method === "POST" || request.method === "PUT") {
-    guard(["create", "update", "sudo"]);
-    if (request.body.type !== "approle") {
-      throw fail(400, "the Vault double only enables the approle auth method");
-    }
-    if (state.appRoleMounts.has(mount)) throw fail(400, `path is already in use at ${mount}/`);
-    state.appRoleMounts.add(mount);
-    return noContent();
-  }
-  if (request.method === "DELETE") {
-    guard(["delete", "sudo"]);
-    state.appRoleMounts.delete(mount);
-    return noContent();
-  }
-  throw unsupported();
-}
-
+/**
+ * KV v2 under `mount` (vault-plugin-secrets-kv v0.24.0 `path_data.go`, `path_metadata.go`,
+ * `path_delete.go`, `path_destroy.go`, `path_config.go`).
+ */
 function kvRoute(engine: KvEngine, mount: string, request: RouteRequest, guard: Guard): Reply {
   const { method, body, query } = request;
   const rest = request.path.slice(mount.length + 1);
@@ -409,6 +216,14 @@ function kvRoute(engine: KvEngine, mount: string, request: RouteRequest, guard: 
   const operation = slash === -1 ? rest : rest.slice(0, slash);
   const key = slash === -1 ? "" : rest.slice(slash + 1).replace(/\/+$/, "");
   const write = method === "POST" || method === "PUT";
+
+  if (method === "LIST" && operation !== "metadata") {
+    // Only metadata/ has a list handler: elsewhere a list is 405 once the ACL allows it
+    // (row 15: GET data/...?list=true).
+    if (!KV_OPERATIONS.has(operation)) throw noRoute(request.path.replace(/\/$/, ""));
+    guard("list");
+    throw unsupported();
+  }
 
   if (operation === "config" && key === "") {
     if (method === "GET") {
@@ -429,8 +244,8 @@ function kvRoute(engine: KvEngine, mount: string, request: RouteRequest, guard: 
   }
 
   if (operation === "metadata") {
-    if (method === "GET" && query.get("list") === "true") {
-      guard("list", `${mount}/metadata/${key ? `${key}/` : ""}`);
+    if (method === "LIST") {
+      guard("list"); // the path ends in "/" (row 8)
       return ok({ keys: engine.list(key) }, "kv");
     }
     if (key === "") throw noRoute(request.path);
@@ -455,9 +270,10 @@ function kvRoute(engine: KvEngine, mount: string, request: RouteRequest, guard: 
   if (operation === "data") {
     if (method === "GET") {
       guard("read");
+      // `version` is a TypeInt: 0 or negative reads the current version (row 2).
       const raw = query.get("version");
-      const version = raw === null ? undefined : Number(raw);
-      if (version !== undefined && (!Number.isInteger(version) || version < 0)) {
+      const version = raw === null || raw === "" ? undefined : Number(raw);
+      if (version !== undefined && !Number.isInteger(version)) {
         throw fail(400, "version must be an integer");
       }
       const result = engine.read(key, version);

@@ -126,10 +126,19 @@ export class TokenStore {
   }
 }
 
+/** One secret_id of a role (approle `secretIDStorageEntry`, the parts the double keeps). */
+export interface SecretIdEntry {
+  /** `secret_id_accessor`, as the secret-id creation returned it. */
+  accessor: string;
+  /** RFC 3339 with nanoseconds. */
+  createdTime: string;
+}
+
 export interface AppRoleState {
   name: string;
   roleId: string;
-  secretIds: Set<string>;
+  /** secret_id -> its entry. */
+  secretIds: Map<string, SecretIdEntry>;
   policies: string[];
   tokenTtlSeconds: number;
   tokenMaxTtlSeconds: number;
@@ -144,12 +153,15 @@ export interface AppRoleSpec {
 export class AppRoleStore {
   readonly roles = new Map<string, AppRoleState>();
 
+  /** `now()` returns Vault's RFC 3339 time with nanoseconds. */
+  constructor(private readonly now: () => string) {}
+
   upsert(name: string, spec: AppRoleSpec): AppRoleState {
     const existing = this.roles.get(name);
     const role: AppRoleState = {
       name,
       roleId: existing?.roleId ?? randomUUID(),
-      secretIds: existing?.secretIds ?? new Set(),
+      secretIds: existing?.secretIds ?? new Map(),
       policies: [...(spec.policies ?? existing?.policies ?? [])],
       tokenTtlSeconds: spec.tokenTtlSeconds ?? existing?.tokenTtlSeconds ?? 0,
       tokenMaxTtlSeconds: spec.tokenMaxTtlSeconds ?? existing?.tokenMaxTtlSeconds ?? 0,
@@ -158,20 +170,20 @@ export class AppRoleStore {
     return role;
   }
 
-  newSecretId(name: string): string {
+  /** Issues a secret_id for role `name` (which must exist) and returns it with its accessor. */
+  newSecretId(name: string): { secretId: string; accessor: string } {
     const role = this.roles.get(name);
-    if (!role) throw fail(400, `role "${name}" does not exist`);
+    if (!role) throw fail(404, `role "${name}" does not exist`);
     const secretId = randomUUID();
-    role.secretIds.add(secretId);
-    return secretId;
+    const accessor = randomUUID();
+    role.secretIds.set(secretId, { accessor, createdTime: this.now() });
+    return { secretId, accessor };
   }
 
-  /** The role these credentials belong to, or `undefined`. */
-  match(roleId: unknown, secretId: unknown): AppRoleState | undefined {
+  /** The role with this role_id, or `undefined`. */
+  byRoleId(roleId: string): AppRoleState | undefined {
     for (const role of this.roles.values()) {
-      if (role.roleId === roleId && typeof secretId === "string" && role.secretIds.has(secretId)) {
-        return role;
-      }
+      if (role.roleId === roleId) return role;
     }
     return undefined;
   }
