@@ -29,6 +29,11 @@ export interface McpServerOptions {
   /** Host names to accept when binding elsewhere (the SDK's `allowedHosts`). */
   allowedHosts?: string[];
   audit?: (event: AuthEvent) => void;
+  /**
+   * The audience tokens must name: `gofr-auth/mcp`'s `audience` option. Unset, the
+   * verifier's own audience applies (the fleet-wide `gofr-api` on a default configuration).
+   */
+  audience?: string;
 }
 
 export const MCP_SERVER_INFO = { name: "gofr-mcp", version: "0.1.0" } as const;
@@ -85,7 +90,15 @@ export function createMcpServer(options: McpServerOptions): { app: Express } {
   });
 
   if (options.auth) {
-    app.use("/mcp", mcpBearerAuth({ auth: options.auth, logger, audit: options.audit }));
+    app.use(
+      "/mcp",
+      mcpBearerAuth({
+        auth: options.auth,
+        logger,
+        audit: options.audit,
+        audience: options.audience,
+      }),
+    );
   }
 
   app.post("/mcp", async (req, res) => {

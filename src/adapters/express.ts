@@ -19,6 +19,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { AuthContext } from "../auth-context.js";
 import { AuthError } from "../errors.js";
 import { createCoreAuthenticator } from "./shared/authenticator.js";
+import { authorizationOf } from "./shared/headers.js";
 import type { AuthOptions } from "./shared/options.js";
 import { pathOf, writeNodeResponse } from "./shared/write-node.js";
 
@@ -37,7 +38,7 @@ export function requireAuth(options: ExpressAuthOptions): RequestHandler {
   const core = createCoreAuthenticator(options);
   return (req: Request, res: Response, next: NextFunction) => {
     core
-      .guard(req.headers.authorization, { method: req.method, path: pathOf(req.originalUrl) })
+      .guard(authorizationOf(req), { method: req.method, path: pathOf(req.originalUrl) })
       .then((result) => {
         if (!result.ok) {
           writeNodeResponse(res, result.response);

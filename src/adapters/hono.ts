@@ -9,9 +9,10 @@
  * app.get("/admin", requireAuth({ auth, groups: ["admin"] }), (c) => c.json(c.get("auth").toJSON()));
  * ```
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AuthContext } from "../auth-context.js";
 import { createCoreAuthenticator } from "./shared/authenticator.js";
+import { authorizationOf, hasRawHeaders } from "./shared/headers.js";
 import type { AuthOptions } from "./shared/options.js";
 
 export type { AuthEvent, AuthOptions, TokenVerifier } from "./shared/options.js";
@@ -28,7 +29,8 @@ export type OptionalAuthVariables = { auth: AuthContext | null };
 /**
  * Middleware: verifies `Authorization: Bearer <token>`, checks groups and sets
  * `c.set("auth", context)`. Refusals are returned as JSON `{ error, code }` with
- * 401/403/503/500 (the handler does not run).
+ * 401/403/503/500 (the handler does not run). More than one `Authorization` header is
+ * refused (401 `token_malformed`): see {@link authorizationHeader}.
  */
 export function requireAuth(
   options: HonoAuthOptions & { optional: true },
@@ -39,7 +41,7 @@ export function requireAuth(
 export function requireAuth(options: HonoAuthOptions): MiddlewareHandler {
   const core = createCoreAuthenticator(options);
   const middleware: MiddlewareHandler<{ Variables: OptionalAuthVariables }> = async (c, next) => {
-    const result = await core.guard(c.req.header("authorization"), {
+    const result = await core.guard(authorizationHeader(c), {
       method: c.req.method,
       path: c.req.path,
     });
@@ -51,4 +53,16 @@ export function requireAuth(options: HonoAuthOptions): MiddlewareHandler {
     await next();
   };
   return middleware;
+}
+
+/**
+ * The `Authorization` header(s) of a Hono request. On `@hono/node-server`, read from the
+ * Node request in `c.env.incoming`, where every copy of the header is still visible. Other
+ * runtimes give only the Fetch `Request`, whose `Headers` join repeated headers with ", ":
+ * `Bearer a, Bearer b` is not one `Bearer <token>` and is refused as malformed, so two
+ * headers are refused there too.
+ */
+function authorizationHeader(c: Context): string | string[] | undefined {
+  const incoming: unknown = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  return hasRawHeaders(incoming) ? authorizationOf(incoming) : c.req.header("authorization");
 }

@@ -17,6 +17,13 @@
  * token store outage `ServerError`: the SDK answers that with **500** (it has no path to a
  * 503 or `Retry-After`), which at least never blames the caller's token. Every body also
  * carries our `code`, e.g. `{ "error": "invalid_token", "error_description": "...", "code": "token_expired" }`.
+ *
+ * Audience: by default an MCP server accepts what its verifier accepts, for an
+ * `AuthService` on the fleet configuration any token minted for the fleet-wide audience
+ * (`gofr-api`). That is a deliberate choice: one token per caller for the whole fleet. The
+ * MCP authorization spec asks more: a token must be issued for this very server (RFC 8707
+ * resource indicators), so that a token stolen from, or handed to, one MCP server cannot be
+ * replayed against another service. Set {@link McpAuthOptions.audience} for that.
  */
 import type { IncomingMessage } from "node:http";
 import {
@@ -30,16 +37,34 @@ import type { OAuthTokenVerifier } from "@modelcontextprotocol/sdk/server/auth/p
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { RequestHandler } from "express";
 import { AuthContext } from "../auth-context.js";
+import { AuthError } from "../errors.js";
 import { type Authenticator, createCoreAuthenticator } from "./shared/authenticator.js";
 import { readBearerToken } from "./shared/bearer.js";
-import type { AuthOptions } from "./shared/options.js";
+import { authorizationOf } from "./shared/headers.js";
+import type { AuthOptions, TokenVerifier } from "./shared/options.js";
 import { type AuthResponse, headerSafe } from "./shared/response.js";
 import { type JsonResponse, pathOf, writeNodeResponse } from "./shared/write-node.js";
 
 export type { AuthEvent, TokenVerifier } from "./shared/options.js";
 
 /** MCP requests always need a token, so there is no `optional` mode here. */
-export type McpAuthOptions = Omit<AuthOptions, "optional" | "retryAfterSeconds">;
+export interface McpAuthOptions extends Omit<AuthOptions, "optional" | "retryAfterSeconds"> {
+  /**
+   * This server's own audience, its RFC 8707 resource indicator (usually its URL, such as
+   * `https://mcp.example.com/mcp`). When set, a token is accepted only if its `aud` claim
+   * names this value, instead of the fleet-wide audience: a token minted for the fleet
+   * (`gofr-api`) or for another server gets 401 `audience_mismatch`, and `AuthInfo.resource`
+   * is set (when the value is a URL) for the SDK's `expectedResource` check.
+   *
+   * The verifier must accept such tokens too: an `AuthService` checks its own `audience`,
+   * so give the server one created with this audience (for a service configured from the
+   * environment, `<PREFIX>_AUDIENCE`), and mint its tokens with it. An `AuthService` whose
+   * audience differs could accept no token at all and is refused here at start-up.
+   *
+   * Default: unset, the verifier's audience applies (fleet-wide; see the module comment).
+   */
+  audience?: string;
+}
 
 export interface McpBearerAuthOptions extends McpAuthOptions {
   /** Passed to the SDK: advertised in `WWW-Authenticate` as `resource_metadata`. */
@@ -60,9 +85,79 @@ function withCode<E extends OAuthError>(error: E, code: string): E {
   return error;
 }
 
-function mcpCore(options: McpAuthOptions): Authenticator {
-  // `optional` is not offered, but a caller passing it through `any` must not open the server.
-  return createCoreAuthenticator({ ...options, optional: false }, { unavailableStatus: 500 });
+interface McpCore {
+  core: Authenticator;
+  /** `AuthInfo.resource`: the audience, when it is an absolute URL. */
+  resource: URL | undefined;
+}
+
+function mcpCore(options: McpAuthOptions & { resourceMetadataUrl?: string }): McpCore {
+  const { audience, resourceMetadataUrl: _metadata, ...common } = options;
+  if (audience === undefined) {
+    // `optional` is not offered, but a caller passing it through `any` must not open the server.
+    const core = createCoreAuthenticator(
+      { ...common, optional: false },
+      { unavailableStatus: 500 },
+    );
+    return { core, resource: undefined };
+  }
+  if (typeof audience !== "string" || audience.trim() === "") {
+    throw new TypeError("gofr-auth/mcp: audience must be a non-empty string (this server's URL)");
+  }
+  checkVerifierAudience(common.auth, audience);
+  const core = createCoreAuthenticator(
+    { ...common, auth: boundTo(common.auth, audience), optional: false },
+    { unavailableStatus: 500 },
+  );
+  return { core, resource: absoluteUrl(audience) };
+}
+
+/**
+ * `verifier`, accepting only tokens whose `aud` names `audience`. Checked on the verified
+ * claims, so it holds whatever the verifier itself accepts.
+ */
+function boundTo(verifier: TokenVerifier, audience: string): TokenVerifier {
+  return {
+    async verifyToken(token, options) {
+      const context = await verifier.verifyToken(token, options);
+      const aud: unknown = context.claims?.aud;
+      if (aud !== audience && !(Array.isArray(aud) && aud.includes(audience))) {
+        throw new AuthError(
+          "audience_mismatch",
+          `The token is not for this MCP server: its aud does not name '${audience}'`,
+          {
+            hint: "mint a token for this server's audience",
+            details: { token_id: context.tokenId },
+          },
+        );
+      }
+      return context;
+    },
+  };
+}
+
+/**
+ * A verifier that names the one audience it accepts (an `AuthService`) must name this
+ * one: any other would refuse every token this server accepts. (`AuthService.verifyToken`
+ * takes no per-call audience; with one, the server could share the fleet's service.)
+ */
+function checkVerifierAudience(verifier: TokenVerifier, audience: string): void {
+  const own: unknown = (verifier as { audience?: unknown }).audience;
+  if (typeof own === "string" && own !== audience) {
+    throw new AuthError(
+      "config_invalid",
+      `The MCP server's audience is '${audience}' but its verifier accepts only '${own}' tokens: no token could pass`,
+      { hint: `verify with an AuthService whose audience is '${audience}' (<PREFIX>_AUDIENCE)` },
+    );
+  }
+}
+
+function absoluteUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined; // a plain name such as "billing-mcp": no AuthInfo.resource
+  }
 }
 
 /** The SDK error to throw for one of our refusals (the SDK picks the status from its class). */
@@ -75,23 +170,25 @@ function toSdkError(response: AuthResponse): Error {
   return withCode(new ServerError(message), code);
 }
 
-/** `AuthInfo` for a verified context. */
-export function toAuthInfo(token: string, context: AuthContext): AuthInfo {
-  return {
+/** `AuthInfo` for a verified context; `resource` is the server's audience, when bound to one. */
+export function toAuthInfo(token: string, context: AuthContext, resource?: URL): AuthInfo {
+  const info: AuthInfo = {
     token,
     clientId: context.tokenId,
     scopes: [...context.groups],
     expiresAt: Math.floor(context.expiresAt.getTime() / 1000),
     extra: { auth: context, subject: context.subject },
   };
+  if (resource) info.resource = resource;
+  return info;
 }
 
-function verifierFor(core: Authenticator): OAuthTokenVerifier {
+function verifierFor({ core, resource }: McpCore): OAuthTokenVerifier {
   return {
     async verifyAccessToken(token: string): Promise<AuthInfo> {
       const result = await core.check(token);
       if (!result.ok) throw toSdkError(result.response);
-      return toAuthInfo(token, result.context as AuthContext);
+      return toAuthInfo(token, result.context as AuthContext, resource);
     },
   };
 }
@@ -100,8 +197,9 @@ function verifierFor(core: Authenticator): OAuthTokenVerifier {
  * An `OAuthTokenVerifier` for the SDK's `requireBearerAuth`. Group requirements in the
  * options are checked here (all/any), so `requiredScopes` is not needed.
  *
- * Used alone, the SDK parses the header itself and accepts `Bearer a b` as token `a`;
- * {@link mcpBearerAuth} adds our strict header check in front.
+ * Used alone, the SDK parses the header itself: it accepts `Bearer a b` as token `a` and
+ * sees only the first of two `Authorization` headers; {@link mcpBearerAuth} adds our strict
+ * header check in front.
  */
 export function createMcpTokenVerifier(options: McpAuthOptions): OAuthTokenVerifier {
   return verifierFor(mcpCore(options));
@@ -113,13 +211,13 @@ export function createMcpTokenVerifier(options: McpAuthOptions): OAuthTokenVerif
  * sets `req.auth` (the SDK's `AuthInfo`) for the Streamable HTTP transport.
  */
 export function mcpBearerAuth(options: McpBearerAuthOptions): RequestHandler {
-  const core = mcpCore(options);
+  const bound = mcpCore(options);
   const sdk = requireBearerAuth({
-    verifier: verifierFor(core),
+    verifier: verifierFor(bound),
     resourceMetadataUrl: options.resourceMetadataUrl,
   });
   return (req, res, next) => {
-    const result = precheck(core, req, options.resourceMetadataUrl);
+    const result = precheck(bound.core, req, options.resourceMetadataUrl);
     if (result) {
       writeNodeResponse(res, result);
       return;
@@ -136,7 +234,7 @@ function precheck(
 ): JsonResponse | undefined {
   try {
     // Throws token_missing / token_malformed; the token itself is verified on the SDK path.
-    readBearerToken(req.headers.authorization);
+    readBearerToken(authorizationOf(req));
     return undefined;
   } catch (error) {
     const response = core.deny(error, { method: req.method, path: pathOf(req.url) });

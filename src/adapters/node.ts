@@ -14,6 +14,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuthContext } from "../auth-context.js";
 import { type Authenticator, createCoreAuthenticator } from "./shared/authenticator.js";
+import { authorizationOf } from "./shared/headers.js";
 import type { AuthOptions } from "./shared/options.js";
 import { toAuthResponse } from "./shared/response.js";
 import { pathOf, writeNodeResponse } from "./shared/write-node.js";
@@ -25,6 +26,7 @@ export {
   type TokenSource,
 } from "./auth-fetch.js";
 export { readBearerToken } from "./shared/bearer.js";
+export { authorizationOf } from "./shared/headers.js";
 export type { AuthEvent, AuthOptions, TokenVerifier } from "./shared/options.js";
 export { type AuthErrorBody, type AuthResponse, toAuthResponse } from "./shared/response.js";
 
@@ -49,7 +51,7 @@ export function createAuthenticator(
   options: NodeAuthOptions,
 ): (req: IncomingMessage) => Promise<AuthContext | null> {
   const core = createCoreAuthenticator(options);
-  return (req) => core.authenticate(req.headers.authorization);
+  return (req) => core.authenticate(authorizationOf(req));
 }
 
 const cores = new WeakMap<NodeAuthOptions, Authenticator>();
@@ -72,7 +74,7 @@ export function authenticate(
     core = createCoreAuthenticator(options);
     cores.set(options, core);
   }
-  return core.authenticate(req.headers.authorization);
+  return core.authenticate(authorizationOf(req));
 }
 
 export interface SendAuthErrorOptions {
@@ -113,7 +115,7 @@ export function requireAuth(
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const core = createCoreAuthenticator(options);
   return async (req, res) => {
-    const result = await core.guard(req.headers.authorization, {
+    const result = await core.guard(authorizationOf(req), {
       method: req.method,
       path: pathOf(req.url),
     });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAuthFetch, requireAuth } from "../../src/adapters/node.js";
+import { AuthError, isAuthError } from "../../src/errors.js";
 import { SHARED_SECRET_NAME } from "../../src/secrets/source.js";
 import { createTestAuthService } from "../../src/testing/index.js";
 import { listen, type RunningServer } from "./support/listen.js";
@@ -65,7 +66,7 @@ describe("createAuthFetch", () => {
   it("sends the bearer header from a fixed token", async () => {
     const s = await server("tok-1", rotated);
     running = s;
-    const authFetch = createAuthFetch({ tokenSource: "tok-1" });
+    const authFetch = createAuthFetch({ tokenSource: "tok-1", allowedOrigins: [s.url] });
     const response = await authFetch(`${s.url}/x`, { headers: { "x-other": "1" } });
     expect(response.status).toBe(200);
     expect(s.seen).toEqual([{ authorization: "Bearer tok-1", body: "" }]);
@@ -75,7 +76,7 @@ describe("createAuthFetch", () => {
     const s = await server("new-token", rotated);
     running = s;
     const { source, calls } = rotatingSource(["old-token", "new-token"]);
-    const authFetch = createAuthFetch({ tokenSource: source });
+    const authFetch = createAuthFetch({ tokenSource: source, allowedOrigins: [s.url] });
     const response = await authFetch(`${s.url}/x`, { method: "POST", body: "payload" });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, body: "payload" });
@@ -90,7 +91,7 @@ describe("createAuthFetch", () => {
     const s = await server("never", rotated);
     running = s;
     const { source, calls } = rotatingSource(["a", "b", "c", "d"]);
-    const authFetch = createAuthFetch({ tokenSource: source });
+    const authFetch = createAuthFetch({ tokenSource: source, allowedOrigins: [s.url] });
     const response = await authFetch(`${s.url}/x`);
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ code: "token_invalid" });
@@ -105,7 +106,9 @@ describe("createAuthFetch", () => {
     });
     running = s;
     const { source, calls } = rotatingSource(["old", "new"]);
-    const response = await createAuthFetch({ tokenSource: source })(`${s.url}/x`);
+    const response = await createAuthFetch({ tokenSource: source, allowedOrigins: [s.url] })(
+      `${s.url}/x`,
+    );
     expect(response.status).toBe(401);
     expect(calls).toEqual([false]);
     expect(s.seen).toHaveLength(1);
@@ -115,7 +118,9 @@ describe("createAuthFetch", () => {
     for (const status of [403, 503]) {
       const s = await server("new", { ...rotated, status });
       const { source, calls } = rotatingSource(["old", "new"]);
-      const response = await createAuthFetch({ tokenSource: source })(`${s.url}/x`);
+      const response = await createAuthFetch({ tokenSource: source, allowedOrigins: [s.url] })(
+        `${s.url}/x`,
+      );
       expect(response.status).toBe(status);
       expect(calls).toEqual([false]);
       await s.close();
@@ -130,7 +135,9 @@ describe("createAuthFetch", () => {
     });
     running = s;
     const { source, calls } = rotatingSource(["old", "new"]);
-    const response = await createAuthFetch({ tokenSource: source })(`${s.url}/x`);
+    const response = await createAuthFetch({ tokenSource: source, allowedOrigins: [s.url] })(
+      `${s.url}/x`,
+    );
     expect(response.status).toBe(200);
     expect(calls).toEqual([false, true]);
   });
@@ -138,7 +145,9 @@ describe("createAuthFetch", () => {
   it("cannot refresh a fixed string token: the 401 is returned as is", async () => {
     const s = await server("new", rotated);
     running = s;
-    const response = await createAuthFetch({ tokenSource: "old" })(`${s.url}/x`);
+    const response = await createAuthFetch({ tokenSource: "old", allowedOrigins: [s.url] })(
+      `${s.url}/x`,
+    );
     expect(response.status).toBe(401);
     expect(s.seen).toHaveLength(1);
   });
@@ -147,6 +156,7 @@ describe("createAuthFetch", () => {
     const s = await server("new", rotated);
     running = s;
     const authFetch = createAuthFetch({
+      allowedOrigins: [s.url],
       tokenSource: async ({ forceRefresh }) => {
         if (forceRefresh) throw new Error("minting service down");
         return "old";
@@ -161,11 +171,101 @@ describe("createAuthFetch", () => {
   it("replaces an Authorization header the caller set", async () => {
     const s = await server("mine", rotated);
     running = s;
-    const response = await createAuthFetch({ tokenSource: "mine" })(
+    const response = await createAuthFetch({ tokenSource: "mine", allowedOrigins: [s.url] })(
       new Request(`${s.url}/x`, { headers: { authorization: "Bearer theirs" } }),
     );
     expect(response.status).toBe(200);
     expect(s.seen[0]?.authorization).toBe("Bearer mine");
+  });
+});
+
+describe("createAuthFetch: where the token may go", () => {
+  const open: RunningServer[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((running) => running.close()));
+  });
+  const started = async () => {
+    const s = await server("tok", rotated);
+    open.push(s);
+    return s;
+  };
+
+  it("refuses a request to an origin not in allowedOrigins before reading the token or sending anything", async () => {
+    const [allowed, other] = [await started(), await started()];
+    const asked: boolean[] = [];
+    const authFetch = createAuthFetch({
+      allowedOrigins: [allowed.url],
+      tokenSource: ({ forceRefresh }) => {
+        asked.push(forceRefresh);
+        return "tok";
+      },
+    });
+    const error = await authFetch(`${other.url}/x`).catch((e: unknown) => e);
+    expect(isAuthError(error, "invalid_input")).toBe(true);
+    expect((error as AuthError).message).toContain(new URL(other.url).origin);
+    expect((error as AuthError).hint).toMatch(/allowedOrigins/);
+    expect(other.seen).toEqual([]);
+    expect(asked).toEqual([]);
+
+    expect((await authFetch(`${allowed.url}/x`)).status).toBe(200);
+    expect(allowed.seen.map((r) => r.authorization)).toEqual(["Bearer tok"]);
+  });
+
+  it("follows a redirect to another origin without the token", async () => {
+    const target = await started();
+    const redirecting = await listen(
+      createServer((_req, res) => {
+        res.writeHead(302, { location: `${target.url}/landed` }).end();
+      }),
+    );
+    open.push(redirecting);
+    const authFetch = createAuthFetch({ tokenSource: "tok", allowedOrigins: [redirecting.url] });
+    expect((await authFetch(`${redirecting.url}/x`)).status).toBe(401);
+    expect(target.seen.map((r) => r.authorization)).toEqual([undefined]);
+  });
+
+  it("refuses plain http to a host that is not loopback, unless allowInsecureHttp", () => {
+    const make = (origin: string, allowInsecureHttp?: boolean) =>
+      createAuthFetch({ tokenSource: "tok", allowedOrigins: [origin], allowInsecureHttp });
+    const error = (() => {
+      try {
+        make("http://billing.internal:8080");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isAuthError(error, "config_invalid")).toBe(true);
+    expect((error as AuthError).message).toContain("plain http");
+    expect((error as AuthError).hint).toMatch(/https|allowInsecureHttp/);
+    expect(() => make("http://billing.internal:8080", true)).not.toThrow();
+    for (const origin of [
+      "https://billing.internal",
+      "http://localhost:8080",
+      "http://127.0.0.2",
+      "http://[::1]:9",
+    ]) {
+      expect(() => make(origin), origin).not.toThrow();
+    }
+  });
+
+  it("needs allowedOrigins, and origins only", () => {
+    const bad: unknown[] = [
+      undefined,
+      [],
+      ["https://billing.internal/api"],
+      ["https://user:pw@billing.internal"],
+      ["ftp://billing.internal"],
+      ["billing.internal"],
+    ];
+    for (const allowedOrigins of bad) {
+      expect(
+        () => createAuthFetch({ tokenSource: "tok", allowedOrigins } as never),
+        JSON.stringify(allowedOrigins),
+      ).toThrow(AuthError);
+    }
+    expect(() =>
+      createAuthFetch({ tokenSource: "tok", allowedOrigins: ["https://billing.internal/"] }),
+    ).not.toThrow();
   });
 });
 
@@ -183,6 +283,7 @@ describe("createAuthFetch against a gofr-auth service", () => {
       let cached = (await auth.createToken({ groups: ["public"] })).token;
       const forced: boolean[] = [];
       const authFetch = createAuthFetch({
+        allowedOrigins: [running.url],
         tokenSource: async ({ forceRefresh }) => {
           forced.push(forceRefresh);
           if (forceRefresh) cached = (await auth.createToken({ groups: ["public"] })).token;

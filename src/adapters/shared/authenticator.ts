@@ -4,7 +4,7 @@ import { describeError, isAuthError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../log.js";
 import { readBearerToken } from "./bearer.js";
 import { compileGroupRequirement, type GroupRequirement } from "./groups.js";
-import type { AuthEvent, AuthOptions } from "./options.js";
+import { type AuthEvent, type AuthOptions, checkAuthOptions } from "./options.js";
 import { type AuthResponse, publicMessage, toAuthResponse } from "./response.js";
 
 /** Per-route overrides of the adapter-wide policy (compiled by the caller, once). */
@@ -52,6 +52,8 @@ export interface Authenticator {
 export interface CoreSettings {
   /** Status for a store outage. 503 except where a framework cannot send it (the MCP SDK). */
   unavailableStatus?: 500 | 503;
+  /** Option names the adapter adds to {@link AuthOptions} (anything else unknown is refused). */
+  extraOptions?: readonly string[];
 }
 
 /** Builds the core once from adapter options. */
@@ -62,6 +64,7 @@ export function createCoreAuthenticator(
   if (!options || typeof options.auth?.verifyToken !== "function") {
     throw new TypeError("gofr-auth adapters need { auth }: an AuthService or { verifyToken }");
   }
+  checkAuthOptions(options, settings.extraOptions);
   const verifier = options.auth;
   const optional = options.optional ?? false;
   const requirement = compileGroupRequirement(options);
@@ -113,7 +116,11 @@ export function createCoreAuthenticator(
         error: publicMessage(describeError(error), token),
       });
     } else {
-      logger.info("Request refused", fields);
+      // The response carries a fixed message per code; the detailed one is for operators.
+      logger.info("Request refused", {
+        ...fields,
+        error: isAuthError(error) ? publicMessage(error.message, token) : undefined,
+      });
     }
     audit({ outcome: "denied", status: response.status, code: response.body.code, error });
     return response;

@@ -29,8 +29,10 @@ function bearerTokenOf(header: string): string | undefined {
 
 /**
  * The token of an `Authorization: Bearer <token>` header. Throws `token_missing` when there
- * is no header (or an empty one) and `token_malformed` for any other shape. Tokens are
- * never read from the query string or cookies: those end up in logs and browser history.
+ * is no header (or an empty one) and `token_malformed` for any other shape, including a
+ * list (more than one header). On `node:http`, pass `authorizationOf(req)`: Node's
+ * `req.headers.authorization` holds only the first of several headers. Tokens are never
+ * read from the query string or cookies: those end up in logs and browser history.
  */
 export function readBearerToken(header: string | readonly string[] | null | undefined): string {
   if (header === undefined || header === null || header === "" || header.length === 0) {

@@ -23,8 +23,8 @@ export interface GroupRequirement {
 
 /** Builds a {@link GroupRequirement}; an empty or absent list requires nothing. */
 export function compileGroupRequirement(options: GroupRequirementOptions = {}): GroupRequirement {
-  const all = [...new Set([...(options.groups ?? []), ...(options.allGroups ?? [])])];
-  const any = [...new Set(options.anyGroup ?? [])];
+  const all = [...new Set([...listOf(options, "groups"), ...listOf(options, "allGroups")])];
+  const any = [...new Set(listOf(options, "anyGroup"))];
   for (const name of [...all, ...any]) {
     if (typeof name !== "string" || name === "") {
       throw new AuthError("invalid_input", "Group requirements must be non-empty group names");
@@ -59,8 +59,8 @@ export function mergeGroupOptions(
   a: GroupRequirementOptions,
   b: GroupRequirementOptions,
 ): GroupRequirementOptions {
-  const anyA = a.anyGroup ?? [];
-  const anyB = b.anyGroup ?? [];
+  const anyA = listOf(a, "anyGroup");
+  const anyB = listOf(b, "anyGroup");
   if (anyA.length > 0 && anyB.length > 0) {
     // "one of A and one of B" cannot be expressed as a single any-list.
     throw new AuthError("invalid_input", "Only one level may set anyGroup", {
@@ -69,11 +69,26 @@ export function mergeGroupOptions(
   }
   return {
     allGroups: [
-      ...(a.groups ?? []),
-      ...(a.allGroups ?? []),
-      ...(b.groups ?? []),
-      ...(b.allGroups ?? []),
+      ...listOf(a, "groups"),
+      ...listOf(a, "allGroups"),
+      ...listOf(b, "groups"),
+      ...listOf(b, "allGroups"),
     ],
     anyGroup: anyA.length > 0 ? anyA : anyB,
   };
+}
+
+/**
+ * One group list, or an empty one when absent. A string is refused rather than spread into
+ * its letters (`groups: "admin"` from untyped code would otherwise require groups "a", "d", ...).
+ */
+function listOf(options: GroupRequirementOptions, key: keyof GroupRequirementOptions) {
+  const value: unknown = options[key];
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new AuthError("invalid_input", `${key} must be a list of group names`, {
+      hint: `write ${key}: ["admin"], not ${key}: "admin"`,
+    });
+  }
+  return value as readonly string[];
 }

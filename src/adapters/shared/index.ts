@@ -13,6 +13,7 @@ export {
   type GroupRequirementOptions,
   mergeGroupOptions,
 } from "./groups.js";
+export { authorizationOf, type RawHeaderSource } from "./headers.js";
 export type { AuthEvent, AuthOptions, TokenVerifier } from "./options.js";
 export {
   type AuthErrorBody,

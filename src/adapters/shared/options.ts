@@ -51,3 +51,42 @@ export interface AuthOptions extends GroupRequirementOptions {
   /** `Retry-After` seconds sent with a 503 when the secret or token store is unavailable. Default 5. */
   retryAfterSeconds?: number;
 }
+
+const OPTION_NAMES: readonly string[] = [
+  "auth",
+  "groups",
+  "allGroups",
+  "anyGroup",
+  "optional",
+  "stateless",
+  "logger",
+  "audit",
+  "retryAfterSeconds",
+];
+
+/**
+ * Refuses adapter options that look like protection but would not be: an unknown name (a
+ * typo such as `group` or `scopes` from untyped code would leave the route open to any valid
+ * token) and an `optional` or `stateless` that is not a boolean (the string "false" is
+ * truthy, and would let requests without a token through or skip the revocation check).
+ */
+export function checkAuthOptions(options: object, extraNames: readonly string[] = []): void {
+  const known = [...OPTION_NAMES, ...extraNames];
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) {
+      throw new TypeError(
+        `gofr-auth: unknown adapter option '${name}' (known options: ${known.join(", ")})`,
+      );
+    }
+  }
+  const values = options as Record<string, unknown>;
+  for (const name of ["optional", "stateless"]) {
+    if (values[name] !== undefined && typeof values[name] !== "boolean") {
+      throw new TypeError(`gofr-auth: option '${name}' must be true or false`);
+    }
+  }
+  const retry = values.retryAfterSeconds;
+  if (retry !== undefined && !(Number.isSafeInteger(retry) && (retry as number) >= 0)) {
+    throw new TypeError("gofr-auth: option 'retryAfterSeconds' must be a whole number >= 0");
+  }
+}

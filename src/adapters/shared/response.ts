@@ -1,4 +1,4 @@
-import { type AuthErrorCode, isAuthError } from "../../errors.js";
+import { type AUTH_ERROR_CODES, type AuthErrorCode, isAuthError } from "../../errors.js";
 
 /** The JSON body of every refusal. `error` says what to do; `code` is for programs. */
 export interface AuthErrorBody {
@@ -24,6 +24,34 @@ export interface AuthResponseOptions {
 
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
+/** The codes answered 401. */
+type CredentialCode = {
+  [C in AuthErrorCode]: (typeof AUTH_ERROR_CODES)[C] extends "credentials" ? C : never;
+}[AuthErrorCode];
+
+/**
+ * What a 401 says, per code: fixed text. The library's messages are for operators and name
+ * issuers, key versions and strict mode ("Issuer 'x' has no signing key of its own", "signed
+ * with key version 1, superseded by version 2"); sent to an unauthenticated caller they
+ * would map the fleet's key layout. The full message goes to the server log, the precise
+ * reason stays in `code`.
+ */
+const CREDENTIAL_MESSAGES: Record<CredentialCode, string> = {
+  token_missing: "No bearer token: send 'Authorization: Bearer <token>'",
+  token_malformed:
+    "The bearer token is malformed: send exactly one 'Authorization: Bearer <token>' header with a JWT",
+  token_too_large: "The bearer token is too large",
+  token_invalid:
+    "The token is not valid: its signature, signing key or claims are not accepted here; mint a new one",
+  token_expired: "The token has expired; mint a new one",
+  token_not_yet_valid:
+    "The token is not valid yet; check the clocks of the minting and verifying machines",
+  token_revoked: "The token has been revoked",
+  token_not_found: "The token is not known to this service",
+  audience_mismatch: "The token was not issued for this service (audience)",
+  issuer_untrusted: "The token's issuer is not trusted by this service",
+};
+
 const UNAVAILABLE_MESSAGE =
   "Authentication is temporarily unavailable (the secret or token store cannot be reached); retry later";
 const INTERNAL_MESSAGE = "Internal server error";
@@ -31,14 +59,14 @@ const INTERNAL_MESSAGE = "Internal server error";
 /**
  * Maps any error thrown while authenticating to a response: credential problems 401,
  * missing groups 403, our own outage 503 (never blamed on the caller's token), anything
- * else 500 without details. Outage messages stay generic because they name internal
- * hosts and paths; the full error belongs in the server log.
+ * else 500 without details. 401, outage and 500 messages are fixed texts: the detailed
+ * ones name issuers, key versions, internal hosts and paths, and belong in the server log.
  */
 export function toAuthResponse(error: unknown, options: AuthResponseOptions = {}): AuthResponse {
   if (isAuthError(error)) {
     switch (error.category) {
       case "credentials": {
-        const message = publicMessage(error.message, options.token);
+        const message = CREDENTIAL_MESSAGES[error.code as CredentialCode];
         return {
           status: 401,
           headers: {
