@@ -4,7 +4,9 @@
 #
 # - the shared signing secret secret/gofr/config/jwt-signing-secret (field value): 32 random
 #   bytes, base64, created only if absent (check-and-set 0), never overwritten;
-# - the policies gofr-service (read-only) and gofr-admin from POLICY_DIR;
+# - the policies from POLICY_DIR: one per service (gofr-web, gofr-mcp: read its own
+#   issuer's signing secret, the shared one while migrating, and the auth records; printed
+#   by `gofr-auth policy --issuer <issuer> --migrating`), and gofr-admin for the CLI;
 # - AppRole, and one role per identity; each role's {"role_id","secret_id"} written to
 #   CREDS_DIR/<role>.json, mode 0600, owned by the uid the consuming container runs as.
 #   Each run issues a new secret_id and then destroys the role's older ones, so exactly one
@@ -48,9 +50,10 @@ else
   echo "vault-init: signing secret ${SECRET_PATH} created"
 fi
 
-vault policy write gofr-service "${POLICY_DIR}/gofr-service.hcl" >/dev/null
+vault policy write gofr-web "${POLICY_DIR}/gofr-web.hcl" >/dev/null
+vault policy write gofr-mcp "${POLICY_DIR}/gofr-mcp.hcl" >/dev/null
 vault policy write gofr-admin "${POLICY_DIR}/gofr-admin.hcl" >/dev/null
-echo "vault-init: policies gofr-service, gofr-admin written"
+echo "vault-init: policies gofr-web, gofr-mcp, gofr-admin written"
 
 # Captured first: `... | grep -q` would end the pipe early and, with pipefail, could read a
 # listing that worked as a failure. A failed listing stops the script here (set -e).
@@ -112,8 +115,8 @@ write_role() {
   echo "vault-init: AppRole ${role} (policy ${policy}) -> ${CREDS_DIR}/${role}.json (uid ${owner})"
 }
 
-write_role gofr-web gofr-service 10001
-write_role gofr-mcp gofr-service 10002
+write_role gofr-web gofr-web 10001
+write_role gofr-mcp gofr-mcp 10002
 write_role gofr-admin-control gofr-admin 10003
 
 echo "vault-init: done"

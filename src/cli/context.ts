@@ -8,6 +8,11 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   io?: CliIo;
   clock?: Clock;
+  /**
+   * Reads standard input to its end, for `-` in place of a token (at most `maxBytes`; more
+   * rejects). Default: the process's stdin.
+   */
+  stdin?: (maxBytes: number) => Promise<string>;
 }
 
 /** What every command gets: output, global flags and the configured auth plane (opened lazily). */
@@ -19,6 +24,8 @@ export class CliContext {
   exitCode = 0;
   readonly env: NodeJS.ProcessEnv;
   readonly clock: Clock;
+  /** Standard input, read to its end (see {@link CliOptions.stdin}). */
+  readonly readStdin: (maxBytes: number) => Promise<string>;
   private opened: AuthEnabled | undefined;
 
   constructor(
@@ -27,6 +34,7 @@ export class CliContext {
   ) {
     this.env = options.env ?? process.env;
     this.clock = options.clock ?? systemClock;
+    this.readStdin = options.stdin ?? readProcessStdin;
   }
 
   get logger(): Logger {
@@ -63,4 +71,21 @@ export class CliContext {
   note(text: string): void {
     if (!this.json) this.io.stderr(`${text}\n`);
   }
+}
+
+/** The process's stdin to its end, refused (without reading further) past `maxBytes`. */
+async function readProcessStdin(maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      process.stdin.destroy();
+      throw new AuthError("invalid_input", `More than ${maxBytes} bytes on stdin`, {
+        hint: "pipe only the token (or token id) into the command",
+      });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

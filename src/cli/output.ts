@@ -17,8 +17,51 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-/** Columns padded to the widest cell; the header underlined by spacing only. */
-export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+/**
+ * Text that came from a token or the store (names, descriptions, claims, error messages
+ * quoting them), made inert for a terminal: C0 controls (tab and newline included), DEL,
+ * C1 controls (0x80-0x9f, where 0x9b is a one-byte CSI) and the bidirectional controls
+ * (U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069) are shown as `\x1b` / `\u202e` instead of
+ * moving the cursor, retitling the window or reordering what is shown. Use on every such
+ * value in human output; `--json` output stays plain JSON (read by programs, not terminals).
+ */
+export function printable(text: string): string {
+  let out = "";
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (!isTerminalControl(code)) out += char;
+    else if (code <= 0xff) out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else out += `\\u${code.toString(16).padStart(4, "0")}`;
+  }
+  return out;
+}
+
+/** {@link printable} line by line: keeps the newlines of a multi-line message we wrote. */
+export function printableLines(text: string): string {
+  return text.split("\n").map(printable).join("\n");
+}
+
+function isTerminalControl(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x061c ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+/**
+ * Columns padded to the widest cell; the header underlined by spacing only. Cells are data
+ * (store and token text), so each is passed through {@link printable}.
+ */
+export function table(
+  headers: readonly string[],
+  unsafeRows: ReadonlyArray<readonly string[]>,
+): string {
+  const rows = unsafeRows.map((row) => row.map(printable));
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
   );
@@ -78,15 +121,17 @@ export function formatError(error: unknown, debug: boolean): string {
     const message = error.hint
       ? error.message.replace(` (hint: ${error.hint})`, "")
       : error.message;
-    lines.push(`error: ${message} [${error.code}]`);
-    if (error.hint) lines.push(`hint: ${error.hint}`);
+    // Messages may quote a token's claims or a stored name: escaped like any such text
+    // (line breaks kept: configuration errors list one problem per line).
+    lines.push(`error: ${printableLines(message)} [${error.code}]`);
+    if (error.hint) lines.push(`hint: ${printable(error.hint)}`);
   } else if (error instanceof UsageError) {
-    lines.push(`error: ${error.message}`, "hint: see --help");
+    lines.push(`error: ${printableLines(error.message)}`, "hint: see --help");
   } else {
-    lines.push(`error: ${error instanceof Error ? error.message : String(error)}`);
+    lines.push(`error: ${printableLines(error instanceof Error ? error.message : String(error))}`);
     if (!debug) lines.push("hint: run again with --debug for details");
   }
-  if (debug && error instanceof Error && error.stack) lines.push(error.stack);
+  if (debug && error instanceof Error && error.stack) lines.push(printableLines(error.stack));
   return `${lines.join("\n")}\n`;
 }
 
@@ -101,7 +146,7 @@ export function cliLogger(io: CliIo, debug: boolean): Logger {
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
       .join(" ");
-    io.stderr(`${label}: ${message}${extra ? ` (${extra})` : ""}\n`);
+    io.stderr(`${label}: ${printable(message)}${extra ? ` (${printable(extra)})` : ""}\n`);
   };
   const quiet = () => {};
   return {

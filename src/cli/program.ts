@@ -2,10 +2,11 @@ import { Command, CommanderError } from "commander";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerGroups } from "./commands/groups.js";
 import { registerInit } from "./commands/init.js";
+import { registerPolicy } from "./commands/policy.js";
 import { registerSecrets } from "./commands/secrets.js";
 import { registerTokens } from "./commands/tokens.js";
 import { CliContext, type CliOptions } from "./context.js";
-import { exitCodeFor, formatError, processIo } from "./output.js";
+import { exitCodeFor, formatError, printableLines, processIo } from "./output.js";
 
 export const VERSION = "0.1.0";
 
@@ -46,11 +47,13 @@ Exit codes: 0 ok, 1 failure (or a check found errors), 2 usage error.`,
   registerTokens(program, ctx);
   registerSecrets(program, ctx);
   registerDoctor(program, ctx);
+  registerPolicy(program, ctx);
   for (const command of [program, ...allSubcommands(program)]) {
     command.exitOverride();
     command.configureOutput({
       writeOut: (text) => ctx.io.stdout(text),
-      writeErr: (text) => ctx.io.stderr(text),
+      // Usage errors quote the arguments given (a pasted token among them).
+      writeErr: (text) => ctx.io.stderr(printableLines(text)),
     });
   }
   return program;

@@ -14,6 +14,7 @@ import type { AuthStore } from "../store/store.js";
 import { DEFAULT_AUDIENCE } from "../tokens/claims.js";
 import type { VaultHealth, VaultNodeState } from "../vault/client.js";
 import { detectContainer } from "./container.js";
+import { checkKeyScope, checkPlainHttp } from "./doctor-policy.js";
 import {
   type AuthEnv,
   DEFAULT_CREDS_FILE,
@@ -43,6 +44,8 @@ export interface DoctorOptions {
   connect?: boolean;
   /** Override container detection (tests). */
   inContainer?: boolean;
+  /** Other issuers of the fleet whose secrets this service must not read (key scope check). */
+  otherIssuers?: readonly string[];
   /** Allowed difference between our clock and Vault's. Default 30 s (the token tolerance). */
   maxClockSkewSeconds?: number;
   clock?: Clock;
@@ -176,6 +179,7 @@ export async function doctor(options: DoctorOptions): Promise<Finding[]> {
         "use the Vault service's hostname, e.g. http://vault:8200",
       );
     }
+    checkPlainHttp(vault.url, prefix, add);
     if (!vault.token && !vault.roleId) await checkCredsFile(vault.credsFile, add);
   }
 
@@ -273,6 +277,7 @@ async function liveChecks(
     } catch (error) {
       add("error", "store_unreachable", `Cannot read groups: ${describeError(error)}`);
     }
+    await checkKeyScope(settings, add, options.otherIssuers); // Vault only
   } finally {
     await resolved.close();
   }

@@ -4,20 +4,25 @@
  * KV v2 lives in {@link KvV2} (`client.kv("secret")`).
  */
 import type { Dispatcher } from "undici";
-import { type Clock, systemClock } from "../clock.js";
+import { systemClock } from "../clock.js";
 import { DEFAULT_KV_MOUNT } from "../defaults.js";
 import { AuthError, isAuthError } from "../errors.js";
 import { consoleLogger, type Logger } from "../log.js";
+import { type SessionStats, TokenSession } from "./auth.js";
 import {
-  type RenewalOptions,
-  type SessionStats,
-  TokenSession,
-  type VaultAuthOptions,
-} from "./auth.js";
+  DEFAULT_VAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_VAULT_MAX_RETRIES,
+  DEFAULT_VAULT_TIMEOUT_MS,
+  isLoopbackHost,
+  nonNegative,
+  positive,
+  type VaultClientOptions,
+} from "./client-options.js";
 import {
   badResponseError,
   errorFromResponse,
   isSealedAnswer,
+  responseTooLargeError,
   standbyRedirectError,
   unreachableError,
   type VaultCall,
@@ -28,7 +33,6 @@ import {
   type BackoffPolicy,
   backoffDelay,
   DEFAULT_RATE_LIMIT_BASE_DELAY_MS,
-  type LoginBackoffOptions,
   parseRetryAfter,
   RETRYABLE_STATUSES,
 } from "./retry.js";
@@ -39,7 +43,7 @@ import {
   parseShape,
   type VaultHealth,
 } from "./schemas.js";
-import { realSleep, realTimers, type Sleep, type VaultTimers } from "./timers.js";
+import { realSleep, realTimers, type Sleep } from "./timers.js";
 import {
   createAgent,
   parseAddress,
@@ -47,59 +51,18 @@ import {
   queryString,
   type RawResponse,
   RedirectRefused,
+  ResponseTooLarge,
   sendFollowingStandby,
   TransportError,
 } from "./transport.js";
 
+export {
+  DEFAULT_VAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_VAULT_MAX_RETRIES,
+  DEFAULT_VAULT_TIMEOUT_MS,
+  type VaultClientOptions,
+} from "./client-options.js";
 export type { VaultHealth, VaultNodeState } from "./schemas.js";
-
-export const DEFAULT_VAULT_TIMEOUT_MS = 5000;
-export const DEFAULT_VAULT_MAX_RETRIES = 2;
-
-export interface VaultClientOptions {
-  /** Vault's address, e.g. `https://vault.internal:8200` (the `VAULT_ADDR` form). */
-  address: string;
-  /** A static token, or AppRole credentials. */
-  auth: VaultAuthOptions;
-  /** Sent as `X-Vault-Namespace` (Vault Enterprise / HCP). */
-  namespace?: string;
-  /** PEM file with the CA that signed Vault's certificate (`VAULT_CACERT`). */
-  caFile?: string;
-  /** Accept any TLS certificate. Development only; logged as a warning. */
-  tlsSkipVerify?: boolean;
-  /** Deadline per attempt (connect, headers and body). Default 5000 ms. */
-  timeoutMs?: number;
-  /** Retries after network errors, timeouts, 429, 500, 502, 503, 504. Default 2. */
-  maxRetries?: number;
-  /** Backoff ceiling before the first retry, doubling per retry. Default 200 ms; 0 = none. */
-  retryBaseDelayMs?: number;
-  /** Longest single backoff. Default 3000 ms. */
-  retryMaxDelayMs?: number;
-  /**
-   * Backoff base after a 429 without `Retry-After` (Vault's default), doubling per retry.
-   * Default 800 ms: with 2 retries, 1.2-2.4 s in all, past a 1 s rate-limit interval. A
-   * `Retry-After` is honoured instead (capped by `retryMaxDelayMs`). 0 = none (tests).
-   */
-  rateLimitBaseDelayMs?: number;
-  /**
-   * How long refused AppRole credentials wait before they are sent again, so the client
-   * never trips Vault's user lockout on its own (defaults: 3 refusals, then 16 min apart).
-   */
-  loginBackoff?: LoginBackoffOptions;
-  /** Token renewal timing (AppRole tokens, and static tokens with `renew: true`). */
-  renewal?: RenewalOptions;
-  /** Token expiry is judged against this clock. Default `Date.now`. */
-  clock?: Clock;
-  /** Schedules background renewal. Default: unref'ed `setTimeout`. */
-  timers?: VaultTimers;
-  /** Waits between retries. Default: `setTimeout`. */
-  sleep?: Sleep;
-  /** Jitter source, uniform in [0, 1). Default `Math.random`. */
-  random?: () => number;
-  logger?: Logger;
-  /** An undici dispatcher to use instead of the client's own pool (not closed by `close()`). */
-  dispatcher?: Dispatcher;
-}
 
 export interface VaultRequestOptions {
   /** JSON body. */
@@ -150,6 +113,7 @@ export class VaultClient {
   readonly namespace: string | undefined;
   readonly timeoutMs: number;
   readonly maxRetries: number;
+  readonly maxResponseBytes: number;
   private readonly base: string;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
@@ -171,7 +135,21 @@ export class VaultClient {
     this.maxRetries = Math.floor(
       nonNegative(options.maxRetries, DEFAULT_VAULT_MAX_RETRIES, "maxRetries"),
     );
+    this.maxResponseBytes = Math.floor(
+      positive(options.maxResponseBytes, DEFAULT_VAULT_MAX_RESPONSE_BYTES, "maxResponseBytes"),
+    );
     this.logger = options.logger ?? consoleLogger({ name: "vault", level: "warn" });
+    if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
+      // Once per client: the AppRole secret_id, Vault tokens and signing secrets would
+      // cross the network unencrypted (loopback never leaves the machine).
+      this.logger.warn(
+        "Vault is reached over plain HTTP: tokens and secrets cross the network in clear",
+        {
+          vault: this.address,
+          hint: "use an https:// Vault address (and caFile / VAULT_CACERT for a private CA)",
+        },
+      );
+    }
     const random = options.random ?? Math.random;
     this.backoff = {
       baseDelayMs: nonNegative(options.retryBaseDelayMs, 200, "retryBaseDelayMs"),
@@ -353,9 +331,14 @@ export class VaultClient {
           headers,
           body,
           timeoutMs: this.timeoutMs,
+          maxResponseBytes: this.maxResponseBytes,
         });
       } catch (error) {
         this.assertOpen();
+        if (error instanceof ResponseTooLarge) {
+          // Not retried: the same request would get the same oversized answer.
+          throw responseTooLargeError(call, error.status, error.limitBytes, error.declaredBytes);
+        }
         if (error instanceof RedirectRefused) {
           throw standbyRedirectError(call, error.location, error.reason);
         }
@@ -430,18 +413,4 @@ export class VaultClient {
       });
     }
   }
-}
-
-function nonNegative(value: number | undefined, fallback: number, name: string): number {
-  const chosen = value ?? fallback;
-  if (!Number.isFinite(chosen) || chosen < 0) {
-    throw new AuthError("config_invalid", `${name} must be a number >= 0, got ${value}`);
-  }
-  return chosen;
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  const chosen = nonNegative(value, fallback, name);
-  if (chosen === 0) throw new AuthError("config_invalid", `${name} must be above 0`);
-  return chosen;
 }

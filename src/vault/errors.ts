@@ -262,6 +262,37 @@ export function badResponseError(call: VaultCall, status: number, problem: strin
   );
 }
 
+/**
+ * An answer longer than the client's `maxResponseBytes`: the read was stopped at the limit
+ * and the connection closed, so nothing past it was buffered. Not retried.
+ */
+export function responseTooLargeError(
+  call: VaultCall,
+  status: number,
+  limitBytes: number,
+  declaredBytes: number | undefined,
+): AuthError {
+  const announced = declaredBytes === undefined ? "" : ` (Content-Length ${declaredBytes})`;
+  return make(
+    "vault_bad_response",
+    `Vault's answer to ${call.method} ${call.path} is larger than the ${byteSize(limitBytes)} ` +
+      `limit${announced}; the read was stopped there`,
+    "a gofr-auth record or signing secret is a few KiB: check that the URL points at Vault " +
+      "itself (not a proxy or another service) and the path at the right entry; raise " +
+      "maxResponseBytes only if an entry really is that large",
+    call,
+    status,
+    { tooLarge: true, limitBytes, declaredBytes },
+  );
+}
+
+/** `4 MiB`, `512 KiB` or `100 bytes`, for messages. */
+function byteSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
 /** No answer at all: refused, reset, DNS, TLS or timed out. */
 export function unreachableError(
   call: VaultCall,

@@ -1,6 +1,6 @@
 /**
- * One HTTP exchange with Vault over undici: send, read the whole body, give up after a
- * deadline, and follow a standby's one 307 redirect to the active node. No retries, no
+ * One HTTP exchange with Vault over undici: send, read the body up to a size limit, give up
+ * after a deadline, and follow a standby's one 307 redirect to the active node. No retries, no
  * error mapping (the client does both), so this stays the only place that knows undici.
  * Also the small URL and JSON helpers the client builds requests and reads answers with.
  */
@@ -19,6 +19,8 @@ export interface SendInit {
   headers: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /** Longest body read; a longer answer rejects with {@link ResponseTooLarge}. */
+  maxResponseBytes: number;
 }
 
 /** A failure with no HTTP answer; `timedOut` tells a deadline from a refused/reset socket. */
@@ -29,6 +31,23 @@ export class TransportError extends Error {
     cause: unknown,
   ) {
     super(timedOut ? "timed out" : describeError(cause), { cause });
+  }
+}
+
+/**
+ * An answer whose body is longer than the limit. Thrown as soon as the limit is passed (or
+ * at once when `Content-Length` says so), after the connection is closed: the rest of the
+ * body is never read, so a huge or endless answer cannot fill memory.
+ */
+export class ResponseTooLarge extends Error {
+  override readonly name = "ResponseTooLarge";
+  constructor(
+    readonly status: number,
+    readonly limitBytes: number,
+    /** What `Content-Length` announced, when it did. */
+    readonly declaredBytes: number | undefined,
+  ) {
+    super(`response body larger than ${limitBytes} bytes`);
   }
 }
 
@@ -78,11 +97,32 @@ export async function sendOnce(
       signal,
       dispatcher,
     });
-    const text = await response.body.text();
+    const text = await readCapped(response, init.maxResponseBytes);
     return { status: response.statusCode, headers: response.headers, text };
   } catch (error) {
+    if (error instanceof ResponseTooLarge) throw error;
     throw new TransportError(signal.aborted, error);
   }
+}
+
+/** The body as UTF-8, read chunk by chunk and abandoned (socket destroyed) past `limit`. */
+async function readCapped(response: Dispatcher.ResponseData, limit: number): Promise<string> {
+  const declared = Number(headerValue(response.headers["content-length"]));
+  if (Number.isFinite(declared) && declared > limit) {
+    response.body.destroy();
+    throw new ResponseTooLarge(response.statusCode, limit, declared);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      response.body.destroy();
+      throw new ResponseTooLarge(response.statusCode, limit, undefined);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** A standby's 307 that is not followed; the client maps it to a typed error. */

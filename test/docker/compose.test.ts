@@ -8,6 +8,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
+import { checkPolicies } from "./policies.js";
 import {
   type ComposeService,
   checkAuthSettings,
@@ -16,7 +18,6 @@ import {
   checkDockerfile,
   checkEnvNames,
   checkNoLoopback,
-  checkPolicies,
   checkReferencedFiles,
   checkRuntimeDependencies,
   checkScriptSecrecy,
@@ -24,6 +25,7 @@ import {
   checkSources,
   checkVaultUrls,
   dockerIgnored,
+  envOf,
   loadStack,
   promotedPackages,
   REPO_ROOT,
@@ -109,6 +111,24 @@ describe("the compose stack as it is", () => {
       "gofr-mcp",
       "gofr-admin-control",
     ]);
+  });
+
+  it("each service's policy file is what `gofr-auth policy` prints for its issuer", async () => {
+    // docker/policies/gofr-<service>.hcl is generated, never edited by hand: this keeps the
+    // file and the command in step (regenerate with the command in the file's header).
+    for (const [name, issuer] of [
+      ["web", "gofr-web"],
+      ["mcp", "gofr-mcp"],
+    ] as const) {
+      expect(envOf(service(stack, name))[`GOFR_${name.toUpperCase()}_ISSUER`]).toBe(issuer);
+      const out: string[] = [];
+      const code = await runCli(["policy", "--issuer", issuer, "--migrating"], {
+        env: {},
+        io: { stdout: (text) => out.push(text), stderr: () => {} },
+      });
+      expect(code).toBe(0);
+      expect(stack.policies[`${issuer}.hcl`]).toBe(out.join(""));
+    }
   });
 
   it("the reference services need fastify and the MCP SDK beyond production dependencies", () => {
@@ -485,20 +505,69 @@ const MUTATIONS: Mutation[] = [
   {
     what: "a running service with the admin AppRole",
     check: "checkCredsFiles",
-    expect: "web: AppRole gofr-web has policy gofr-admin, want gofr-service",
+    expect: "web: AppRole gofr-web has policy gofr-admin, want gofr-web",
     change: (c) => {
       c.vaultInit = c.vaultInit.replace(
-        "write_role gofr-web gofr-service 10001",
+        "write_role gofr-web gofr-web 10001",
         "write_role gofr-web gofr-admin 10001",
       );
     },
   },
   {
+    what: "two services sharing one policy",
+    check: "checkCredsFiles",
+    expect: "mcp: AppRole gofr-mcp has policy gofr-web, want gofr-mcp",
+    change: (c) => {
+      c.vaultInit = c.vaultInit.replace(
+        "write_role gofr-mcp gofr-mcp 10002",
+        "write_role gofr-mcp gofr-web 10002",
+      );
+    },
+  },
+  {
+    what: "a service policy that reads every issuer's signing secret (the old gofr-service)",
+    check: "checkPolicies",
+    expect: "gofr-web (web): can read gofr-mcp's signing secret",
+    change: (c) => {
+      c.policies["gofr-web.hcl"] = (c.policies["gofr-web.hcl"] ?? "").replace(
+        'path "secret/data/gofr/config/jwt-signing-secrets/gofr-web"',
+        'path "secret/data/gofr/config/*"',
+      );
+    },
+  },
+  {
+    what: "a service policy with a glob over the issuers' secrets",
+    check: "checkPolicies",
+    expect: "gofr-mcp (mcp): can read gofr-web's signing secret",
+    change: (c) => {
+      c.policies["gofr-mcp.hcl"] = (c.policies["gofr-mcp.hcl"] ?? "").replace(
+        'path "secret/data/gofr/config/jwt-signing-secrets/gofr-mcp"',
+        'path "secret/data/gofr/config/jwt-signing-secrets/+"',
+      );
+    },
+  },
+  {
+    what: "a service without its own issuer",
+    check: "checkPolicies",
+    expect: "mcp: GOFR_MCP_ISSUER is not set",
+    change: (c) => {
+      delete env(c, "mcp").GOFR_MCP_ISSUER;
+    },
+  },
+  {
+    what: "two services with one issuer",
+    check: "checkPolicies",
+    expect: "mcp: issuer gofr-web is also web's",
+    change: (c) => {
+      env(c, "mcp").GOFR_MCP_ISSUER = "gofr-web";
+    },
+  },
+  {
     what: "a service policy that may write",
     check: "checkPolicies",
-    expect: "gofr-service: secret/data/gofr/auth/* grants update",
+    expect: "gofr-web: secret/data/gofr/auth/* grants update",
     change: (c) => {
-      c.policies["gofr-service.hcl"] = (c.policies["gofr-service.hcl"] ?? "").replace(
+      c.policies["gofr-web.hcl"] = (c.policies["gofr-web.hcl"] ?? "").replace(
         'path "secret/data/gofr/auth/*" {\n  capabilities = ["read"]',
         'path "secret/data/gofr/auth/*" {\n  capabilities = ["read", "update"]',
       );
@@ -507,9 +576,9 @@ const MUTATIONS: Mutation[] = [
   {
     what: "a service policy that cannot list the records",
     check: "checkPolicies",
-    expect: "gofr-service: needs list on secret/metadata/gofr/auth/*",
+    expect: "gofr-mcp: needs list on secret/metadata/gofr/auth/*",
     change: (c) => {
-      c.policies["gofr-service.hcl"] = (c.policies["gofr-service.hcl"] ?? "").replace(
+      c.policies["gofr-mcp.hcl"] = (c.policies["gofr-mcp.hcl"] ?? "").replace(
         'capabilities = ["list", "read"]',
         'capabilities = ["read"]',
       );

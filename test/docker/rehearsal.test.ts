@@ -105,12 +105,25 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
   }
 
   function runAuthInit(): Promise<Ran> {
-    const service = composeService("auth-init");
-    return run("node", [join(REPO_ROOT, "dist/cli/main.js"), ...argvOf(service.command)], {
+    return runAdminCli(argvOf(composeService("auth-init").command));
+  }
+
+  /** The CLI as `docker compose run --rm auth-init <args>` runs it: the admin AppRole. */
+  function runAdminCli(args: string[]): Promise<Ran> {
+    return run("node", [join(REPO_ROOT, "dist/cli/main.js"), ...args], {
       PATH: process.env.PATH ?? "",
       HOME: dir,
       ...localEnv("auth-init"),
     });
+  }
+
+  /** Status of a read of `secret/data/<path>` with `token`. */
+  async function readStatus(token: string, path: string): Promise<number> {
+    const response = await fetch(`${vault.url}/v1/secret/data/${path}`, {
+      headers: { "X-Vault-Token": token },
+    });
+    await response.body?.cancel();
+    return response.status;
   }
 
   async function signingSecret(): Promise<{ value: string; version: number }> {
@@ -155,6 +168,8 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
   });
 
   let adminToken = "";
+  /** Minted by the admin CLI as gofr-mcp, signed with gofr-mcp's own key. */
+  let mcpToken = "";
 
   it("vault-init creates the secret, policies, AppRoles and 0600 creds files, printing no secret", async () => {
     const result = await runVaultInit();
@@ -205,12 +220,28 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
     }
   });
 
+  it("each service reads its own issuer's secret and the shared one, never the other's", async () => {
+    // The admin AppRole gives gofr-mcp its own secret, as an operator would.
+    const generated = await runAdminCli(["secrets", "generate", "--issuer", "gofr-mcp"]);
+    expect(generated.stderr).toBe("");
+    expect(generated.status).toBe(0);
+    const web = await appRoleLogin("gofr-web");
+    const mcp = await appRoleLogin("gofr-mcp");
+    const own = (issuer: string) => `gofr/config/jwt-signing-secrets/${issuer}`;
+    expect(await readStatus(mcp, own("gofr-mcp"))).toBe(200);
+    // With HS256 reading mcp's key would let web mint tokens as gofr-mcp: Vault refuses it.
+    expect(await readStatus(web, own("gofr-mcp"))).toBe(403);
+    expect(await readStatus(mcp, own("gofr-web"))).toBe(403);
+    expect(await readStatus(web, own("gofr-web"))).toBe(404); // allowed, not created yet
+    for (const token of [web, mcp]) {
+      expect(await readStatus(token, "gofr/config/jwt-signing-secret")).toBe(200); // migrating
+      expect(await readStatus(token, own("some-other-issuer"))).toBe(403);
+    }
+  });
+
   it("the service policy reads but cannot write; the admin policy can write", async () => {
     const service = await appRoleLogin("gofr-web");
-    const read = await fetch(`${vault.url}/v1/secret/data/gofr/config/jwt-signing-secret`, {
-      headers: { "X-Vault-Token": service },
-    });
-    expect(read.status).toBe(200);
+    expect(await readStatus(service, "gofr/config/jwt-signing-secret")).toBe(200);
     const write = (token: string, path: string) =>
       fetch(`${vault.url}/v1/secret/data/${path}`, {
         method: "POST",
@@ -236,6 +267,24 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
     expect(second.status).toBe(0);
     expect(second.stdout).toContain("not shown again");
     expect(second.stdout.match(JWT)).toBeNull();
+  });
+
+  it("the admin CLI mints a token as gofr-mcp with gofr-mcp's own key", async () => {
+    const created = await runAdminCli([
+      "--json",
+      "tokens",
+      "create",
+      "--groups",
+      "public",
+      "--issuer",
+      "gofr-mcp",
+      "--expires",
+      "1h",
+    ]);
+    expect(created.status, created.stderr).toBe(0);
+    const minted = JSON.parse(created.stdout) as { token: string; kid: string };
+    expect(minted.kid).toBe("gofr-mcp.v1");
+    mcpToken = minted.token;
   });
 
   describe.each([
@@ -305,6 +354,36 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
           });
         expect((await call({})).status).toBe(401);
         expect((await call({ authorization: `Bearer ${adminToken}` })).status).toBe(200);
+      }
+    });
+
+    it("a token signed with gofr-mcp's own key works on mcp only (web neither trusts nor reads it)", async () => {
+      expect(mcpToken).not.toBe("");
+      const headers = { authorization: `Bearer ${mcpToken}` };
+      if (name === "web") {
+        const refused = await fetch(`${base}/whoami`, { headers });
+        expect(refused.status).toBe(401);
+        expect(((await refused.json()) as { code: string }).code).toBe("issuer_untrusted");
+      } else {
+        const accepted = await fetch(`${base}/mcp`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            ...headers,
+          },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: {
+              protocolVersion: "2025-03-26",
+              capabilities: {},
+              clientInfo: { name: "rehearsal", version: "0" },
+            },
+          }),
+        });
+        expect(accepted.status).toBe(200);
       }
     });
   });

@@ -148,6 +148,17 @@ export function envPrefixOf(service: ComposeService): string {
   return at >= 0 ? (argv[at + 1] ?? "") : "GOFR";
 }
 
+/** The service's `<PREFIX>_ISSUER`, if set. */
+export function issuerOf(service: ComposeService): string | undefined {
+  return envOf(service)[`${envPrefixOf(service)}_ISSUER`] || undefined;
+}
+
+/** The vault-init role whose creds file the service reads, if any. */
+export function roleOf(stack: Stack, service: ComposeService): Role | undefined {
+  const file = envOf(service)[`${envPrefixOf(service)}_VAULT_CREDS_FILE`] ?? "";
+  return scriptRoles(stack.vaultInit).find((r) => `${r.role}.json` === posix.basename(file));
+}
+
 /** Services built from our Dockerfile: they all run gofr-auth code with auth on. */
 export function authServices(stack: Stack): Array<[string, ComposeService]> {
   return Object.entries(stack.compose.services).filter(([, service]) => {
@@ -179,7 +190,7 @@ export function vaultInitService(stack: Stack): [string, ComposeService] | undef
 }
 
 const isOneShot = (service: ComposeService) => service.restart === "no";
-const isCli = (service: ComposeService) => buildOf(service)?.target === "cli";
+export const isCli = (service: ComposeService) => buildOf(service)?.target === "cli";
 
 // ---------------------------------------------------------------- vault-init.sh facts
 
@@ -537,57 +548,10 @@ export function checkCredsFiles(stack: Stack): string[] {
         `${name}: runs as uid ${uid || "(image default)"}, ${file} is 0600 for ${role.uid}`,
       );
     }
-    const policy = isCli(service) ? "gofr-admin" : "gofr-service";
+    // A service's policy is named after its issuer (`gofr-auth policy --issuer <it>`).
+    const policy = isCli(service) ? "gofr-admin" : (issuerOf(service) ?? `its ${prefix}_ISSUER`);
     if (role.policy !== policy) {
       problems.push(`${name}: AppRole ${role.role} has policy ${role.policy}, want ${policy}`);
-    }
-  }
-  return problems;
-}
-
-interface PolicyRule {
-  path: string;
-  capabilities: string[];
-}
-
-export function parsePolicy(text: string): PolicyRule[] {
-  return [...text.matchAll(/path\s+"([^"]+)"\s*\{([^}]*)\}/g)].map((m) => ({
-    path: m[1] ?? "",
-    capabilities: [
-      ...(/capabilities\s*=\s*\[([^\]]*)\]/.exec(m[2] ?? "")?.[1] ?? "").matchAll(/"([^"]+)"/g),
-    ].map((c) => c[1] ?? ""),
-  }));
-}
-
-/** gofr-service: exactly the read-only rules; gofr-admin: may write what `init` writes. */
-export function checkPolicies(stack: Stack): string[] {
-  const problems: string[] = [];
-  const service = parsePolicy(stack.policies["gofr-service.hcl"] ?? "");
-  const expected: Record<string, string[]> = {
-    "secret/data/gofr/config/*": ["read"],
-    "secret/data/gofr/auth/*": ["read"],
-    "secret/metadata/gofr/auth/*": ["list"],
-  };
-  for (const rule of service) {
-    const extra = rule.capabilities.filter((c) => c !== "read" && c !== "list");
-    if (extra.length > 0) problems.push(`gofr-service: ${rule.path} grants ${extra.join(", ")}`);
-    if (!(rule.path in expected)) problems.push(`gofr-service: unexpected path ${rule.path}`);
-  }
-  for (const [path, capabilities] of Object.entries(expected)) {
-    const rule = service.find((r) => r.path === path);
-    for (const capability of capabilities) {
-      if (!rule?.capabilities.includes(capability)) {
-        problems.push(`gofr-service: needs ${capability} on ${path}`);
-      }
-    }
-  }
-  const admin = parsePolicy(stack.policies["gofr-admin.hcl"] ?? "");
-  for (const path of ["secret/data/gofr/auth/*", "secret/data/gofr/config/jwt-signing-secret"]) {
-    const rule = admin.find((r) => r.path === path);
-    for (const capability of ["create", "read", "update"]) {
-      if (!rule?.capabilities.includes(capability)) {
-        problems.push(`gofr-admin: needs ${capability} on ${path}`);
-      }
     }
   }
   return problems;

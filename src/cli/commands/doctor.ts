@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { doctor } from "../../config/doctor.js";
 import type { CliContext } from "../context.js";
+import { printable } from "../output.js";
 
 const MARK = { ok: "ok   ", warn: "WARN ", error: "ERROR" } as const;
 
@@ -9,18 +10,27 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .command("doctor")
     .description("check this service's auth configuration; exit 1 on any error finding")
     .option("--offline", "only check the environment and files, do not contact the store")
-    .action(async (options: { offline?: boolean }) => {
+    .option(
+      "--issuers <names>",
+      "the fleet's other issuers: warn if this identity may read their signing secrets",
+    )
+    .action(async (options: { offline?: boolean; issuers?: string }) => {
       const findings = await doctor({
         envPrefix: ctx.envPrefix,
         env: ctx.env,
         connect: !options.offline,
         clock: ctx.clock,
+        otherIssuers: (options.issuers ?? "")
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean),
       });
       const errors = findings.filter((finding) => finding.level === "error").length;
       const warnings = findings.filter((finding) => finding.level === "warn").length;
       const lines = findings.map(
+        // Messages quote environment values and store paths: escaped for the terminal.
         (f) =>
-          `${MARK[f.level]} ${f.code}: ${f.message}${f.fix && f.level !== "ok" ? `\n      fix: ${f.fix}` : ""}`,
+          `${MARK[f.level]} ${f.code}: ${printable(f.message)}${f.fix && f.level !== "ok" ? `\n      fix: ${printable(f.fix)}` : ""}`,
       );
       lines.push(`\n${errors} errors, ${warnings} warnings`);
       ctx.emit(`${lines.join("\n")}\n`, { findings, errors, warnings });

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Group } from "../../groups/group.js";
 import type { CliContext } from "../context.js";
-import { shortTime, table } from "../output.js";
+import { printable, shortTime, table } from "../output.js";
 
 export function registerGroups(program: Command, ctx: CliContext): void {
   const groups = program
@@ -40,7 +40,10 @@ export function registerGroups(program: Command, ctx: CliContext): void {
     .action(async (name: string, options: { description?: string }) => {
       const { auth } = await ctx.open();
       const group = await auth.groups.create(name, { description: options.description });
-      ctx.emit(`Created group ${group.name} (${group.id})\n`, groupJson(group));
+      ctx.emit(
+        `Created group ${printable(group.name)} (${printable(group.id)})\n`,
+        groupJson(group),
+      );
     });
 
   groups
@@ -52,8 +55,8 @@ export function registerGroups(program: Command, ctx: CliContext): void {
       const changed = await auth.groups.makeDefunct(name);
       ctx.emit(
         changed
-          ? `Group ${name} is now defunct\n`
-          : `Group ${name} was already defunct (unchanged)\n`,
+          ? `Group ${printable(name)} is now defunct\n`
+          : `Group ${printable(name)} was already defunct (unchanged)\n`,
         { name, changed },
       );
     });
@@ -67,8 +70,8 @@ export function registerGroups(program: Command, ctx: CliContext): void {
       const changed = await auth.groups.restore(name);
       ctx.emit(
         changed
-          ? `Group ${name} is active again\n`
-          : `Group ${name} was already active (unchanged)\n`,
+          ? `Group ${printable(name)} is active again\n`
+          : `Group ${printable(name)} was already active (unchanged)\n`,
         { name, changed },
       );
     });

@@ -7,7 +7,7 @@ import { RESERVED_GROUPS } from "../../groups/group.js";
 import type { SigningKey } from "../../secrets/signing-key.js";
 import { createSecretIfAbsent } from "../../secrets/source.js";
 import type { CliContext } from "../context.js";
-import { parseDuration, shortTime } from "../output.js";
+import { parseDuration, printable, shortTime } from "../output.js";
 
 export const INIT_ADMIN_TOKEN_NAME = "init-admin";
 
@@ -100,15 +100,16 @@ export function registerInit(program: Command, ctx: CliContext): void {
         const { token: _written, ...rest } = adminToken;
         adminToken = rest;
       }
+      const id = printable(adminToken.id); // from the store when it already existed
       const lines = [
-        `Store:          ${plane.backend} ${plane.location}`,
+        `Store:          ${plane.backend} ${printable(plane.location)}`,
         `Signing secret: ${secret.name} v${secret.version} ${secret.fingerprint} (${secret.created ? "created" : "present, unchanged"})`,
         `Groups:         ${groups.created.length > 0 ? `created ${groups.created.join(", ")}` : "public and admin present, unchanged"}`,
         !adminToken.created
-          ? `Admin token:    ${adminToken.id} exists (not shown again)`
+          ? `Admin token:    ${id} exists (not shown again)`
           : adminToken.token
-            ? `Admin token:    created ${adminToken.id}, expires ${shortTime(adminToken.expiresAt ? new Date(adminToken.expiresAt) : null)}. Shown once:\n\n${adminToken.token}\n`
-            : `Admin token:    created ${adminToken.id}, saved to ${options.output} (mode 0600)`,
+            ? `Admin token:    created ${id}, expires ${shortTime(adminToken.expiresAt ? new Date(adminToken.expiresAt) : null)}. Shown once:\n\n${adminToken.token}\n`
+            : `Admin token:    created ${id}, saved to ${printable(options.output ?? "")} (mode 0600)`,
       ];
       if (!secret.created && groups.created.length === 0 && !adminToken.created) {
         lines.push("Nothing to do: the store was already initialised.");

@@ -7,7 +7,7 @@ import {
   SHARED_SECRET_NAME,
 } from "../../secrets/source.js";
 import type { CliContext } from "../context.js";
-import { age, shortTime, table, UsageError } from "../output.js";
+import { age, printable, shortTime, table, UsageError } from "../output.js";
 import { generateSecret } from "./init.js";
 
 export function registerSecrets(program: Command, ctx: CliContext): void {
@@ -95,7 +95,7 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
         );
       }
       const print = fingerprint(value);
-      ctx.emit(`Created ${name} v${written.version} ${print}\n`, {
+      ctx.emit(`Created ${printable(name)} v${written.version} ${print}\n`, {
         name,
         version: written.version,
         fingerprint: print,
@@ -139,11 +139,14 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
       }
       const written = await secretSource.write(name, generateSecret());
       const next = fingerprint((await secretSource.read(name, written.version)).value);
-      ctx.emit(`Rotated ${name}: ${previous ?? "(none)"} -> ${next} (v${written.version})\n`, {
-        name,
-        version: written.version,
-        oldFingerprint: previous ?? null,
-        newFingerprint: next,
-      });
+      ctx.emit(
+        `Rotated ${printable(name)}: ${previous ?? "(none)"} -> ${next} (v${written.version})\n`,
+        {
+          name,
+          version: written.version,
+          oldFingerprint: previous ?? null,
+          newFingerprint: next,
+        },
+      );
     });
 }

@@ -4,7 +4,8 @@ import { AuthError, isAuthError } from "../../errors.js";
 import { decodeUnverified } from "../../tokens/decode.js";
 import type { TokenRecord, TokenStatus } from "../../tokens/record.js";
 import type { CliContext } from "../context.js";
-import { parseDuration, remaining, shortTime, table, UsageError } from "../output.js";
+import { parseDuration, printable, remaining, shortTime, table, UsageError } from "../output.js";
+import { readTokenInput, TOKEN_INPUT_HELP } from "../token-input.js";
 
 export function registerTokens(program: Command, ctx: CliContext): void {
   const tokens = program
@@ -12,7 +13,7 @@ export function registerTokens(program: Command, ctx: CliContext): void {
     .description("create, list, revoke and inspect tokens")
     .addHelpText(
       "after",
-      '\nExamples:\n  gofr-auth tokens create --groups admin --name ops-laptop --expires 7d\n  gofr-auth tokens list --status active\n  gofr-auth tokens revoke 3f2b8c1e-8d9a-4b7c-9e6f-1a2b3c4d5e6f\n  gofr-auth tokens inspect "$TOKEN"',
+      "\nExamples:\n  gofr-auth tokens create --groups admin --name ops-laptop --expires 7d\n  gofr-auth tokens list --status active\n  gofr-auth tokens revoke 3f2b8c1e-8d9a-4b7c-9e6f-1a2b3c4d5e6f\n  gofr-auth tokens inspect --token-file ./token.txt",
     );
 
   tokens
@@ -56,9 +57,11 @@ export function registerTokens(program: Command, ctx: CliContext): void {
           return;
         }
         ctx.note(
-          `Created token ${record.id}${record.name ? ` (${record.name})` : ""} for ${groups.join(", ")}, expires ${shortTime(record.expiresAt)}`,
+          printable(
+            `Created token ${record.id}${record.name ? ` (${record.name})` : ""} for ${groups.join(", ")}, expires ${shortTime(record.expiresAt)}`,
+          ),
         );
-        if (options.output) ctx.io.stdout(`Token saved to ${options.output}\n`);
+        if (options.output) ctx.io.stdout(`Token saved to ${printable(options.output)}\n`);
         else ctx.io.stdout(`${token}\n`);
       },
     );
@@ -90,40 +93,52 @@ export function registerTokens(program: Command, ctx: CliContext): void {
   tokens
     .command("revoke")
     .description("revoke a token by id, by the token itself, or by --name")
-    .argument("[id-or-token]", "token id (UUID) or the token")
+    .argument("[id-or-token]", "token id (UUID), the token, or - to read either from stdin")
     .option("-n, --name <name>", "revoke the token with this name")
-    .action(async (idOrToken: string | undefined, options: { name?: string }) => {
-      if (!idOrToken && !options.name) throw new UsageError("give a token id, a token, or --name");
-      const { auth } = await ctx.open();
-      let target = idOrToken;
-      if (options.name) {
-        const record = await auth.getTokenByName(options.name);
-        if (!record) {
-          throw new AuthError("token_not_found", `No token named '${options.name}'`, {
-            hint: "gofr-auth tokens list",
-          });
+    .option("--token-file <path>", "read the token (or id) from this file")
+    .addHelpText("after", TOKEN_INPUT_HELP.replaceAll("inspect", "revoke"))
+    .action(
+      async (argument: string | undefined, options: { name?: string; tokenFile?: string }) => {
+        const idOrToken = await readTokenInput(ctx, argument, options.tokenFile);
+        if (!idOrToken && !options.name) {
+          throw new UsageError("give a token id, a token (-, --token-file), or --name");
         }
-        target = record.id;
-      }
-      const { record, changed } = await auth.revokeToken(target as string);
-      ctx.emit(
-        changed
-          ? `Token ${record.id} revoked\n`
-          : `Token ${record.id} was already revoked at ${shortTime(record.revokedAt)} (unchanged)\n`,
-        { ...recordJson(record), changed },
-      );
-    });
+        if (idOrToken && options.name) throw new UsageError("give a token or --name, not both");
+        const { auth } = await ctx.open();
+        let target = idOrToken;
+        if (options.name) {
+          const record = await auth.getTokenByName(options.name);
+          if (!record) {
+            throw new AuthError("token_not_found", `No token named '${options.name}'`, {
+              hint: "gofr-auth tokens list",
+            });
+          }
+          target = record.id;
+        }
+        const { record, changed } = await auth.revokeToken(target as string);
+        ctx.emit(
+          changed
+            ? `Token ${printable(record.id)} revoked\n`
+            : `Token ${printable(record.id)} was already revoked at ${shortTime(record.revokedAt)} (unchanged)\n`,
+          { ...recordJson(record), changed },
+        );
+      },
+    );
 
   tokens
     .command("inspect")
     .description("show a token's header, claims, validity and signing key (exit 1 if invalid)")
-    .argument("<token>", "the token")
-    .action(async (token: string) => {
-      const { header, payload } = decodeUnverified(token.trim());
+    .argument("[token]", "the token, or - to read it from stdin (prefer - or --token-file)")
+    .option("--token-file <path>", "read the token from this file")
+    .addHelpText("after", TOKEN_INPUT_HELP)
+    .action(async (argument: string | undefined, options: { tokenFile?: string }) => {
+      const token = await readTokenInput(ctx, argument, options.tokenFile);
+      if (!token) throw new UsageError("give the token: -, --token-file <path>, or as an argument");
+      const { header, payload } = decodeUnverified(token);
       const { auth } = await ctx.open();
       let validity: { valid: boolean; code?: string; reason?: string };
       try {
-        await auth.verifyToken(token.trim());
+        await auth.verifyToken(token);
         validity = { valid: true };
       } catch (error) {
         if (!isAuthError(error) || error.category === "unavailable") throw error;
@@ -149,6 +164,8 @@ export function registerTokens(program: Command, ctx: CliContext): void {
       if (!validity.valid) ctx.exitCode = 1;
       const now = ctx.clock();
       const exp = typeof payload.exp === "number" ? new Date(payload.exp * 1000) : null;
+      // Every line quotes the token or the store: each is escaped for the terminal (one line
+      // each, so a line break in a claim cannot fake another line).
       ctx.emit(
         [
           `Header:    ${JSON.stringify(header)}`,
@@ -157,8 +174,9 @@ export function registerTokens(program: Command, ctx: CliContext): void {
           `Expires:   ${shortTime(exp)} (${remaining(exp, now)})`,
           `Record:    ${record ? `${statusOf(record, now)}${record.name ? `, name ${record.name}` : ""}` : "not in the store"}`,
           `Status:    ${validity.valid ? "VALID" : `INVALID [${validity.code}] ${validity.reason}`}`,
-          "",
-        ].join("\n"),
+        ]
+          .map((line) => `${printable(line)}\n`)
+          .join(""),
         result,
       );
     });

@@ -83,12 +83,29 @@ export class PolicyStore {
     list = capability === "list",
   ): boolean {
     if (policies.includes("root")) return true;
-    const rules = policies.flatMap((name) => {
-      const policy = this.policies.get(name);
-      return policy ? [policy.rules] : [];
-    });
-    const granted = new MergedAcl(rules).capabilities(path, list);
+    const granted = this.merged(policies).capabilities(path, list);
     return !granted.has("deny") && granted.has(capability);
+  }
+
+  /**
+   * What `sys/capabilities-self` reports for `path`: `["root"]` for root, `["deny"]` when
+   * no rule grants anything or the chosen rule denies, else the chosen rule's capabilities
+   * sorted (hashicorp `vault/acl.go` `Capabilities`).
+   */
+  capabilities(policies: readonly string[], path: string): string[] {
+    if (policies.includes("root")) return ["root"];
+    const granted = this.merged(policies).capabilities(path, false);
+    if (granted.size === 0 || granted.has("deny")) return ["deny"];
+    return [...granted].sort();
+  }
+
+  private merged(policies: readonly string[]): MergedAcl {
+    return new MergedAcl(
+      policies.flatMap((name) => {
+        const policy = this.policies.get(name);
+        return policy ? [policy.rules] : [];
+      }),
+    );
   }
 }
 

@@ -57,7 +57,7 @@ export function route(state: DoubleState, incoming: RouteRequest): Reply {
     const reply = appRoleAdmin(state, request, auth[2] ?? "", guard);
     if (reply) return reply;
   }
-  const sys = path.startsWith("sys/") ? sysRoute(state, request, guard) : undefined;
+  const sys = path.startsWith("sys/") ? sysRoute(state, request, guard, token.policies) : undefined;
   if (sys) return sys;
 
   const kvMount = [...state.kv.keys()]

@@ -1,6 +1,7 @@
 /**
  * The `sys/` admin paths the double serves: ACL policies, KV mounts, auth mounts (enable,
- * disable, `GET sys/auth`) and the locked users of Vault's user lockout.
+ * disable, `GET sys/auth`), the locked users of Vault's user lockout, and
+ * `sys/capabilities-self`.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { parseHclPolicy } from "./acl.js";
@@ -17,8 +18,10 @@ export function sysRoute(
   state: DoubleState,
   request: RouteRequest,
   guard: Guard,
+  policies: readonly string[],
 ): Reply | undefined {
   const path = request.path.replace(/\/+$/, "");
+  if (path === "sys/capabilities-self") return capabilitiesSelf(state, request, policies);
   const policy = /^sys\/(?:policies\/acl|policy)\/([^/]+)$/.exec(path);
   if (policy) return policyRoute(state, request, policy[1] ?? "", guard);
   const mount = /^sys\/mounts\/(.+)$/.exec(path);
@@ -30,6 +33,36 @@ export function sysRoute(
   const unlock = /^sys\/locked-users\/(.+?)\/unlock\/(.+)$/.exec(path);
   if (unlock) return unlockUser(state, request, unlock[1] ?? "", unlock[2] ?? "", guard);
   return undefined;
+}
+
+/**
+ * `POST sys/capabilities-self {paths}` (or the older `{path}`): the capabilities the
+ * caller's own token has on each path, keyed by path, plus `capabilities` when one path is
+ * asked; data also at the top level (hashicorp `vault/logical_system.go`
+ * `handleCapabilities`, `http/handler.go` `injectDataIntoTopRoutes`). No ACL check: Vault's
+ * `default` policy grants `update` on it to every token (docs/vault-contract.md row 28).
+ */
+function capabilitiesSelf(
+  state: DoubleState,
+  request: RouteRequest,
+  policies: readonly string[],
+): Reply {
+  if (request.method !== "POST" && request.method !== "PUT") throw unsupported();
+  const { paths, path } = request.body;
+  const asked = [
+    ...(Array.isArray(paths)
+      ? paths.map(String)
+      : typeof paths === "string"
+        ? paths.split(",")
+        : []),
+    ...(typeof path === "string" && path !== "" ? [path] : []),
+  ].filter((item) => item !== "");
+  if (asked.length === 0) throw fail(400, "paths must be supplied");
+  const data: Record<string, unknown> = {};
+  for (const item of asked) data[item] = state.policies.capabilities(policies, item);
+  if (asked.length === 1) data.capabilities = data[asked[0] as string];
+  const answer = ok(data, "system");
+  return { ...answer, body: { ...(answer.body as Record<string, unknown>), ...data } };
 }
 
 function policyRoute(state: DoubleState, request: RouteRequest, name: string, guard: Guard) {

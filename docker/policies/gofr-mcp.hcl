@@ -1,0 +1,25 @@
+# Vault policy of the service whose issuer is gofr-mcp: the signing secrets it
+# needs and the auth records, read only. Printed by:
+#   gofr-auth policy --issuer gofr-mcp --migrating
+
+# The signing secret of gofr-mcp itself.
+path "secret/data/gofr/config/jwt-signing-secrets/gofr-mcp" {
+  capabilities = ["read"]
+}
+
+# The shared signing secret, only while migrating: the service signs with it until its
+# own secret exists and verifies tokens signed with it. Whoever reads it can mint
+# shared-key tokens in the name of any issuer that still uses it.
+path "secret/data/gofr/config/jwt-signing-secret" {
+  capabilities = ["read"]
+}
+
+# Token records and groups: read only.
+path "secret/data/gofr/auth/*" {
+  capabilities = ["read"]
+}
+
+# Listing token records and groups.
+path "secret/metadata/gofr/auth/*" {
+  capabilities = ["list", "read"]
+}

@@ -1,0 +1,243 @@
+/**
+ * `doctor` on the service's access to Vault: whether its own identity may read signing
+ * secrets it does not need (with HS256 a key that verifies also signs, so each readable key
+ * is an issuer this service could impersonate), and whether it talks to Vault in clear.
+ *
+ * The scope is asked of Vault, never probed by reading: `POST sys/capabilities-self
+ * {"paths": [...]}` answers, for the calling token, the capabilities on each path (hashicorp
+ * `vault/logical_system.go` `handleCapabilities`: `data` keyed by path, plus `capabilities`
+ * when one path is asked; `["deny"]` when nothing is granted, `["root"]` for a root token).
+ * Vault's built-in `default` policy grants `update` on it. Reading another issuer's secret
+ * to test access would itself copy that key into this process.
+ */
+import { describeError, isAuthError } from "../errors.js";
+import { silentLogger } from "../log.js";
+import { issuerSecretName, SHARED_SECRET_NAME } from "../secrets/source.js";
+import { OPERATOR_ISSUER } from "../tokens/claims.js";
+import { isLoopbackHost } from "../vault/client-options.js";
+import type { FindingLevel } from "./doctor.js";
+import type { AuthEnv } from "./env.js";
+
+type Add = (level: FindingLevel, code: string, message: string, fix?: string) => void;
+type VaultSettings = NonNullable<AuthEnv["vault"]>;
+
+/**
+ * An issuer name no service can have (`<P>_ISSUER` must start with a-z or 0-9): a policy
+ * that lets the service read this path grants every issuer's secret, by a glob.
+ */
+export const PROBE_ISSUER = "_gofr-doctor-probe_";
+
+/** `http://` to a host other than loopback: tokens, secret_ids and secrets in clear. */
+export function checkPlainHttp(url: string, prefix: string, add: Add): void {
+  const parsed = new URL(url);
+  if (parsed.protocol !== "http:" || isLoopbackHost(parsed.hostname)) return;
+  add(
+    "warn",
+    "vault_plain_http",
+    `${prefix}_VAULT_URL is plain HTTP to ${parsed.host}: Vault tokens, the AppRole secret_id and the signing secrets cross the network unencrypted`,
+    `use https:// (with ${prefix}_VAULT_CACERT for a private CA); plain HTTP is for a Vault on this machine or a private dev network only`,
+  );
+}
+
+/** What the service's identity may do on each KV path, as Vault answers it. */
+export type Capabilities = Readonly<Record<string, readonly string[]>>;
+
+/**
+ * Asks Vault for this identity's capabilities on `paths` with the service's own client
+ * settings; the answer, or the error that kept Vault from answering.
+ */
+async function askCapabilities(
+  vault: VaultSettings,
+  paths: string[],
+): Promise<{ ok: true; caps: Capabilities } | { ok: false; error: unknown }> {
+  // Imported on demand, as the stores do: a SQLite deployment never loads the HTTP client.
+  const { VaultClient } = await import("../vault/client.js");
+  const client = new VaultClient({
+    address: vault.url,
+    auth: vault.token
+      ? { method: "token", token: vault.token }
+      : {
+          method: "approle",
+          roleId: vault.roleId,
+          secretId: vault.secretId,
+          credsFile: vault.credsFile,
+        },
+    namespace: vault.namespace,
+    caFile: vault.caCertFile,
+    timeoutMs: vault.timeoutSeconds * 1000,
+    maxRetries: 0,
+    logger: silentLogger,
+  });
+  try {
+    const body = await client.request("POST", "sys/capabilities-self", { body: { paths } });
+    return { ok: true, caps: capabilitiesOf(body, paths) };
+  } catch (error) {
+    return { ok: false, error };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Each path's list from `data` (or, as older answers put it, the top level). */
+function capabilitiesOf(body: unknown, paths: readonly string[]): Capabilities {
+  const top = (body ?? {}) as Record<string, unknown>;
+  const data = (top.data ?? {}) as Record<string, unknown>;
+  const caps: Record<string, string[]> = {};
+  for (const path of paths) {
+    const listed = data[path] ?? top[path];
+    caps[path] = Array.isArray(listed) ? listed.filter((c) => typeof c === "string") : [];
+  }
+  return caps;
+}
+
+const canRead = (caps: readonly string[] = []) =>
+  !caps.includes("deny") && (caps.includes("read") || caps.includes("root"));
+const canWrite = (caps: readonly string[] = []) =>
+  !caps.includes("deny") && ["create", "update", "patch", "root"].some((c) => caps.includes(c));
+
+/**
+ * Which signing secrets the service's Vault identity may read: its own issuer's (needed),
+ * the shared one (needed unless strict), its trusted issuers' (needed to verify them, and a
+ * power to mint as them), and any other (never needed: reported). Vault lists no issuers to
+ * a service, so "any other" is asked as a name no issuer has (a glob would grant it) and as
+ * `otherIssuers`, the fleet's issuers when the operator names them.
+ */
+export async function checkKeyScope(
+  settings: AuthEnv,
+  add: Add,
+  otherIssuers: readonly string[] = [],
+): Promise<void> {
+  const vault = settings.vault;
+  if (!vault) return;
+  const path = (name: string) => `${vault.mount}/data/${name}`;
+  const own = path(issuerSecretName(settings.issuer));
+  const shared = path(SHARED_SECRET_NAME);
+  const probe = path(issuerSecretName(PROBE_ISSUER));
+  const trusted = (settings.trustedIssuers ?? []).filter((name) => name !== settings.issuer);
+  const others = [...new Set(otherIssuers)].filter(
+    (name) => name !== settings.issuer && !trusted.includes(name),
+  );
+  const answer = await askCapabilities(vault, [
+    own,
+    shared,
+    probe,
+    ...[...trusted, ...others].map((name) => path(issuerSecretName(name))),
+  ]);
+  if (!answer.ok) {
+    reportUnchecked(answer.error, add);
+    return;
+  }
+  const caps = answer.caps;
+  if (reportWideScope(settings, caps[probe], probe, add)) return;
+
+  let clean = true;
+  const warn = (code: string, message: string, fix: string) => {
+    clean = false;
+    add("warn", code, message, fix);
+  };
+  const policyHint = `gofr-auth policy --issuer ${settings.issuer}`;
+  if (!canRead(caps[own])) {
+    warn(
+      "key_scope_own_unreadable",
+      `This identity may not read its own issuer's signing secret ${own}: once it exists (gofr-auth secrets generate --issuer ${settings.issuer}) this service cannot sign or verify its own tokens`,
+      `give the role the policy printed by \`${policyHint}\``,
+    );
+  }
+  if (!settings.strictIssuerKeys && !canRead(caps[shared])) {
+    warn(
+      "key_scope_shared_unreadable",
+      `This identity may not read the shared signing secret ${shared}, but without strict mode the service signs with it until its own exists and verifies tokens signed with it`,
+      `add --migrating to \`${policyHint}\`, or set ${settings.prefix}_STRICT_ISSUER_KEYS=1 once every issuer has its own secret`,
+    );
+  }
+  const extra = others.filter((name) => canRead(caps[path(issuerSecretName(name))]));
+  if (extra.length > 0) {
+    warn(
+      "key_scope_extra",
+      `This identity may read the signing secrets of ${extra.join(", ")}, whose tokens it does not verify (not in ${settings.prefix}_TRUSTED_ISSUERS): with HS256 a compromised ${settings.issuer} could mint tokens in their name`,
+      `remove those rules from its policy (\`${policyHint}\` prints what it needs), or list them in ${settings.prefix}_TRUSTED_ISSUERS if it must verify them`,
+    );
+  }
+  const readable = trusted.filter((name) => canRead(caps[path(issuerSecretName(name))]));
+  const unreadable = trusted.filter((name) => !readable.includes(name));
+  if (unreadable.length > 0) {
+    warn(
+      "key_scope_trusted_unreadable",
+      `${settings.prefix}_TRUSTED_ISSUERS names ${unreadable.join(", ")}, whose own signing secrets this identity may not read: their own-key tokens fail here (while they sign with the shared key they verify)`,
+      `if this service must verify them, add --verifies ${unreadable.join(",")} to \`${policyHint}\` (with HS256 it can then also mint as them); else drop them from ${settings.prefix}_TRUSTED_ISSUERS`,
+    );
+  }
+  if (clean) {
+    const verifies = readable.length > 0 ? `, and those of ${readable.join(", ")}` : "";
+    // Unset, any issuer is accepted: a token naming a key this identity may not read then
+    // costs a Vault request before it is refused.
+    const trust =
+      settings.trustedIssuers === undefined
+        ? `; ${settings.prefix}_TRUSTED_ISSUERS is unset, so tokens naming other issuers' keys are looked up in Vault before they fail (set it, e.g. ${OPERATOR_ISSUER},${settings.issuer})`
+        : "";
+    const checked = others.length > 0 ? ` (checked: ${others.join(", ")})` : "";
+    add(
+      "ok",
+      "key_scope_ok",
+      `This identity may read its own issuer's signing secret${canRead(caps[shared]) ? ", the shared one" : ""}${verifies}; no rule grants every issuer's, nor those of the other issuers named${checked} (asked Vault: sys/capabilities-self)${trust}`,
+    );
+  }
+}
+
+/** True (and reported) when the identity may read any issuer's secret, by glob or root. */
+function reportWideScope(
+  settings: AuthEnv,
+  probeCaps: readonly string[] | undefined,
+  probe: string,
+  add: Add,
+): boolean {
+  if (!canRead(probeCaps)) return false;
+  const fix = `give this service's role only the policy printed by \`gofr-auth policy --issuer ${settings.issuer}\` (docs/operations.md, "Key isolation")`;
+  if (probeCaps?.includes("root")) {
+    add(
+      "warn",
+      "key_scope_root",
+      "This identity is a Vault root token: it may read and replace every issuer's signing secret, so a leak of this service is a leak of the whole fleet's keys",
+      fix,
+    );
+  } else if (canWrite(probeCaps) && settings.issuer === OPERATOR_ISSUER) {
+    add(
+      "ok",
+      "key_scope_operator",
+      `This identity may create and read every issuer's signing secret (${probe} as an example): the operator identity the CLI needs; never give its role to a running service`,
+    );
+  } else {
+    add(
+      "warn",
+      "key_scope_wide",
+      `This identity may read any issuer's signing secret (Vault grants it ${probe}, a name no issuer has): with HS256 a compromised ${settings.issuer} could mint tokens, admin ones included, in every issuer's name`,
+      fix,
+    );
+  }
+  return true;
+}
+
+/**
+ * Vault would not say. A 404 or 405 means the server does not serve the endpoint (not a
+ * Vault, or an old test double): nothing is known, so nothing is claimed. A 403 means the
+ * role lacks Vault's `default` policy, which is worth fixing to let doctor check.
+ */
+function reportUnchecked(error: unknown, add: Add): void {
+  const status = isAuthError(error) ? error.details.status : undefined;
+  if (status === 404 || status === 405) {
+    add(
+      "ok",
+      "key_scope_unchecked",
+      `Not checked which signing secrets this identity may read: the server does not serve sys/capabilities-self (${String(status)})`,
+    );
+    return;
+  }
+  add(
+    "warn",
+    "key_scope_unchecked",
+    `Could not ask Vault which signing secrets this identity may read (sys/capabilities-self): ${describeError(error)}`,
+    status === 403
+      ? 'keep Vault\'s default policy on the role (token_no_default_policy=false), or grant path "sys/capabilities-self" { capabilities = ["update"] }'
+      : "check that Vault is reachable with this service's credentials",
+  );
+}
