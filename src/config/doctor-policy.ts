@@ -124,7 +124,7 @@ export async function checkKeyScope(
     ...[...trusted, ...others].map((name) => path(issuerSecretName(name))),
   ]);
   if (!answer.ok) {
-    reportUnchecked(answer.error, add);
+    reportUnchecked(answer.error, settings.prefix, add);
     return;
   }
   const caps = answer.caps;
@@ -218,17 +218,19 @@ function reportWideScope(
 }
 
 /**
- * Vault would not say. A 404 or 405 means the server does not serve the endpoint (not a
- * Vault, or an old test double): nothing is known, so nothing is claimed. A 403 means the
- * role lacks Vault's `default` policy, which is worth fixing to let doctor check.
+ * Vault would not say, so the scope is unknown: a warning either way. A 404 or 405 means the
+ * server does not serve the endpoint, which every Vault does (not a Vault, or a proxy in
+ * front of it that drops the path). A 403 means the role lacks Vault's `default` policy,
+ * which grants it (hashicorp `vault/policy_store.go` `defaultPolicy`).
  */
-function reportUnchecked(error: unknown, add: Add): void {
+function reportUnchecked(error: unknown, prefix: string, add: Add): void {
   const status = isAuthError(error) ? error.details.status : undefined;
   if (status === 404 || status === 405) {
     add(
-      "ok",
+      "warn",
       "key_scope_unchecked",
-      `Not checked which signing secrets this identity may read: the server does not serve sys/capabilities-self (${String(status)})`,
+      `Not checked which signing secrets this identity may read: the server at ${prefix}_VAULT_URL does not serve sys/capabilities-self (${String(status)})`,
+      `point ${prefix}_VAULT_URL at Vault itself (or let the proxy in front of it pass sys/capabilities-self), then run doctor again`,
     );
     return;
   }

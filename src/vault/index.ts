@@ -7,6 +7,7 @@ export type {
   VaultAuthOptions,
 } from "./auth.js";
 export {
+  DEFAULT_VAULT_MAX_RESPONSE_BYTES,
   DEFAULT_VAULT_MAX_RETRIES,
   DEFAULT_VAULT_TIMEOUT_MS,
   VaultClient,

@@ -3,23 +3,21 @@
  * own identity may read (`POST sys/capabilities-self`) and warns about keys the service does
  * not need; and it flags a plain-HTTP Vault URL that is not loopback.
  *
- * The Vault double does not serve `sys/capabilities-self` yet, so most tests put a small
- * proxy on 127.0.0.1 in front of it that answers that one endpoint as Vault does (hashicorp
- * `vault/logical_system.go` `handleCapabilities`: `data` keyed by path; `["root"]` for a
- * root token, `["deny"]` when nothing is granted), evaluating the token's policies with the
- * double's own ACL engine (Vault's algorithm, `acl-eval.ts`), and forwards the rest.
+ * Doctor runs against the Vault double, which serves `sys/capabilities-self` as Vault does
+ * (pinned in test/vault/double-capabilities.test.ts). The "unchecked" cases, where the server
+ * will not answer it, use a tiny stub server on 127.0.0.1 instead.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { servicePolicy } from "../../src/cli/commands/policy.js";
 import { runCli } from "../../src/cli/program.js";
-import { doctor, type Finding } from "../../src/config/doctor.js";
-import { PROBE_ISSUER } from "../../src/config/doctor-policy.js";
+import { doctor, type Finding, type FindingLevel } from "../../src/config/doctor.js";
+import { checkKeyScope, PROBE_ISSUER } from "../../src/config/doctor-policy.js";
+import { readAuthEnv } from "../../src/config/env.js";
 import { SHARED_SECRET_NAME } from "../../src/secrets/source.js";
-import { type PolicyRule, parseHclPolicy } from "../../src/testing/vault-double/acl.js";
-import { MergedAcl } from "../../src/testing/vault-double/acl-eval.js";
+import { parseHclPolicy } from "../../src/testing/vault-double/acl.js";
 import { VaultDouble } from "../../src/testing/vault-double.js";
 
 const PREFIX = "GOFR_DIG";
@@ -32,9 +30,8 @@ path "secret/metadata/gofr/auth/*" { capabilities = ["list", "read"] }
 
 interface Stand {
   double: VaultDouble;
-  /** The proxy's URL (serves sys/capabilities-self), or the double's. */
   url: string;
-  /** A token whose policy is `hcl`. */
+  /** A token whose policies are `hcl` (and `default`, as Vault gives every token). */
   tokenWith(hcl: string): string;
 }
 
@@ -43,64 +40,35 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-async function stand(options: { capabilitiesSelf: boolean }): Promise<Stand> {
+async function stand(): Promise<Stand> {
   const double = new VaultDouble();
   await double.start();
   cleanups.push(() => double.close());
   double.putSecret(SHARED_SECRET_NAME, { value: "doctor-policy-test-secret-0123456789-abcdef" });
-  const policiesOf = new Map<string, string[]>([[double.rootToken, ["root"]]]);
-  const rulesOf = new Map<string, PolicyRule[]>();
   let count = 0;
   const tokenWith = (hcl: string) => {
     count += 1;
     const name = `policy-${count}`;
     const rules = parseHclPolicy(hcl);
-    rulesOf.set(name, rules);
     double.setPolicy(name, Object.fromEntries(rules.map((rule) => [rule.path, rule.capabilities])));
-    const token = double.createToken({ policies: [name] });
-    policiesOf.set(token, [name]);
-    return token;
+    return double.createToken({ policies: [name] });
   };
-  if (!options.capabilitiesSelf) return { double, url: double.url, tokenWith };
+  return { double, url: double.url, tokenWith };
+}
 
-  const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const token = String(req.headers["x-vault-token"] ?? "");
-    if (req.method === "POST" && req.url === "/v1/sys/capabilities-self") {
-      const policies = policiesOf.get(token);
-      if (!policies) {
-        res.writeHead(403, { "content-type": "application/json" });
-        res.end(JSON.stringify({ errors: ["1 error occurred:\n\t* permission denied\n\n"] }));
-        return;
-      }
-      const paths = (JSON.parse(body.toString("utf8")) as { paths: string[] }).paths;
-      const acl = new MergedAcl(policies.map((name) => rulesOf.get(name) ?? []));
-      const data: Record<string, string[]> = {};
-      for (const path of paths) {
-        const granted = [...acl.capabilities(path, false)].sort();
-        data[path] = policies.includes("root") ? ["root"] : granted.length ? granted : ["deny"];
-      }
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ request_id: "proxy", data, ...data }));
-      return;
-    }
-    const headers: Record<string, string> = {};
-    for (const name of ["x-vault-token", "content-type", "x-vault-request", "accept"]) {
-      const value = req.headers[name];
-      if (typeof value === "string") headers[name] = value;
-    }
-    const answer = await fetch(`${double.url}${req.url ?? "/"}`, {
-      method: req.method,
-      headers,
-      body: body.length > 0 ? body : undefined,
+/**
+ * A server on 127.0.0.1 that answers every request with `status` and `body` (not a Vault,
+ * or a Vault that refuses this token), recording what it was asked.
+ */
+async function stub(status: number, body: string): Promise<{ url: string; asked: string[] }> {
+  const asked: string[] = [];
+  const server = createServer((req, res) => {
+    asked.push(`${req.method} ${req.url}`);
+    req.resume();
+    res.writeHead(status, {
+      "content-type": body.startsWith("{") ? "application/json" : "text/plain",
     });
-    res.writeHead(answer.status, {
-      "content-type": answer.headers.get("content-type") ?? "application/json",
-      date: answer.headers.get("date") ?? new Date().toUTCString(),
-    });
-    res.end(Buffer.from(await answer.arrayBuffer()));
+    res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   cleanups.push(
@@ -111,7 +79,21 @@ async function stand(options: { capabilitiesSelf: boolean }): Promise<Stand> {
       }),
   );
   const { port } = server.address() as AddressInfo;
-  return { double, url: `http://127.0.0.1:${port}`, tokenWith };
+  return { url: `http://127.0.0.1:${port}`, asked };
+}
+
+/** Only the key-scope check, against `url` with `token`, as the service would run it. */
+async function keyScopeOnly(url: string, token: string): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const settings = readAuthEnv(PREFIX, {
+    [`${PREFIX}_VAULT_URL`]: url,
+    [`${PREFIX}_VAULT_TOKEN`]: token,
+    [`${PREFIX}_ISSUER`]: "gofr-dig",
+  });
+  await checkKeyScope(settings, (level: FindingLevel, code, message, fix) =>
+    findings.push({ level, code, message, fix: fix ?? "" }),
+  );
+  return findings;
 }
 
 async function keyScope(
@@ -142,7 +124,7 @@ const digPolicy = (options: { migrating?: boolean; verifies?: string[] } = {}) =
 
 describe("doctor: which signing secrets the service's identity may read", () => {
   it("warns when the role may read every issuer's secret (the old shared service policy)", async () => {
-    const vault = await stand({ capabilitiesSelf: true });
+    const vault = await stand();
     const list = await keyScope(vault.url, vault.tokenWith(OLD_SERVICE_POLICY));
     expect(codes(list)).toEqual(["warn:key_scope_wide"]);
     const [finding] = list;
@@ -154,19 +136,20 @@ describe("doctor: which signing secrets the service's identity may read", () => 
   });
 
   it("asks Vault, and never reads another issuer's secret to find out", async () => {
-    const vault = await stand({ capabilitiesSelf: true });
+    const vault = await stand();
     vault.double.clearRequests();
     await keyScope(vault.url, vault.tokenWith(OLD_SERVICE_POLICY));
     const issuerReads = vault.double.requests.filter((r) =>
       r.path.startsWith("/v1/secret/data/gofr/config/jwt-signing-secrets/"),
     );
     expect(issuerReads).toEqual([]);
+    expect(vault.double.countRequests({ path: "/v1/sys/capabilities-self" })).toBe(1);
     // The log does see doctor's reads: the shared secret's (secret_ok) is there.
     expect(vault.double.countRequests({ path: `/v1/secret/data/${SHARED_SECRET_NAME}` })).toBe(1);
   });
 
   it("is satisfied by the policy `gofr-auth policy --issuer` prints", async () => {
-    const vault = await stand({ capabilitiesSelf: true });
+    const vault = await stand();
     const list = await keyScope(vault.url, vault.tokenWith(digPolicy()), {
       [`${PREFIX}_TRUSTED_ISSUERS`]: "gofr-dig",
     });
@@ -177,7 +160,7 @@ describe("doctor: which signing secrets the service's identity may read", () => 
   });
 
   it("names the trusted issuers whose keys it may read (--verifies), and says unset trust costs Vault lookups", async () => {
-    const vault = await stand({ capabilitiesSelf: true });
+    const vault = await stand();
     const token = vault.tokenWith(digPolicy({ verifies: ["gofr-auth"] }));
     const trusted = await keyScope(vault.url, token, {
       [`${PREFIX}_TRUSTED_ISSUERS`]: "gofr-auth,gofr-dig",
@@ -190,7 +173,7 @@ describe("doctor: which signing secrets the service's identity may read", () => 
   });
 
   it("warns about a trusted issuer whose own key it may not read", async () => {
-    const vault = await stand({ capabilitiesSelf: true });
+    const vault = await stand();
     const list = await keyScope(vault.url, vault.tokenWith(digPolicy()), {
       [`${PREFIX}_TRUSTED_ISSUERS`]: "gofr-auth,gofr-dig,deposito",
     });
@@ -201,7 +184,7 @@ describe("doctor: which signing secrets the service's identity may read", () => 
   });
 
   it("warns about a named issuer's secret it may read but does not verify (--issuers)", async () => {
-    const vault = await stand({ capabilitiesSelf: true });
+    const vault = await stand();
     // A rule naming gofr-mcp's key (no glob): only asking about gofr-mcp by name finds it.
     const token = vault.tokenWith(digPolicy({ verifies: ["gofr-mcp"] }));
     const trust = { [`${PREFIX}_TRUSTED_ISSUERS`]: "gofr-dig" };
@@ -225,7 +208,7 @@ describe("doctor: which signing secrets the service's identity may read", () => 
   });
 
   it("warns when the role may not read its own issuer's secret", async () => {
-    const vault = await stand({ capabilitiesSelf: true });
+    const vault = await stand();
     const list = await keyScope(
       vault.url,
       vault.tokenWith(servicePolicy({ issuer: "other", migrating: true, verifies: [] })),
@@ -235,7 +218,7 @@ describe("doctor: which signing secrets the service's identity may read", () => 
   });
 
   it("warns about an unreadable shared secret unless the service is strict", async () => {
-    const vault = await stand({ capabilitiesSelf: true });
+    const vault = await stand();
     const token = vault.tokenWith(digPolicy({ migrating: false }));
     expect(codes(await keyScope(vault.url, token))).toEqual(["warn:key_scope_shared_unreadable"]);
     const strict = await keyScope(vault.url, token, { [`${PREFIX}_STRICT_ISSUER_KEYS`]: "1" });
@@ -243,7 +226,7 @@ describe("doctor: which signing secrets the service's identity may read", () => 
   });
 
   it("the admin policy is the operator identity's (ok as gofr-auth, wide for a service)", async () => {
-    const vault = await stand({ capabilitiesSelf: true });
+    const vault = await stand();
     const admin = vault.tokenWith(readFileSync("docker/policies/gofr-admin.hcl", "utf8"));
     const asOperator = await keyScope(vault.url, admin, { [`${PREFIX}_ISSUER`]: "gofr-auth" });
     expect(codes(asOperator)).toEqual(["ok:key_scope_operator"]);
@@ -251,21 +234,44 @@ describe("doctor: which signing secrets the service's identity may read", () => 
   });
 
   it("warns about a root token", async () => {
-    const vault = await stand({ capabilitiesSelf: true });
+    const vault = await stand();
     const list = await keyScope(vault.url, vault.double.rootToken);
     expect(codes(list)).toEqual(["warn:key_scope_root"]);
   });
 
-  it("reports 'unchecked' when Vault will not say: 404 (no such endpoint) or 403 (no default policy)", async () => {
-    const vault = await stand({ capabilitiesSelf: false });
-    // The double today: root reaches the router, which has no such route (404).
-    const root = await keyScope(vault.url, vault.double.rootToken);
-    expect(codes(root)).toEqual(["ok:key_scope_unchecked"]);
-    expect(root[0]?.message).toMatch(/^Not checked .*sys\/capabilities-self \(404\)$/);
-    // Any other token is refused by the ACL first (403), as Vault does without `default`.
-    const denied = await keyScope(vault.url, vault.tokenWith(digPolicy()));
-    expect(codes(denied)).toEqual(["warn:key_scope_unchecked"]);
-    expect(denied[0]?.fix).toMatch(/default policy/);
+  it("warns 'unchecked' when the server does not serve sys/capabilities-self (404/405: not a Vault)", async () => {
+    // Plain-text answers as a non-Vault server or a path-filtering proxy sends them.
+    for (const [status, body] of [
+      [404, "404 page not found\n"],
+      [405, "Method Not Allowed\n"],
+    ] as const) {
+      const server = await stub(status, body);
+      const list = await keyScopeOnly(server.url, "hvs.stub-token");
+      expect(server.asked).toEqual(["POST /v1/sys/capabilities-self"]);
+      expect(codes(list), String(status)).toEqual(["warn:key_scope_unchecked"]);
+      expect(list[0]?.message).toMatch(
+        new RegExp(
+          `^Not checked .* ${PREFIX}_VAULT_URL does not serve sys/capabilities-self \\(${status}\\)$`,
+        ),
+      );
+      expect(list[0]?.fix).toContain(`point ${PREFIX}_VAULT_URL at Vault itself`);
+      expect(JSON.stringify(list)).not.toContain("hvs.stub-token");
+    }
+  });
+
+  it("warns 'unchecked' when the token may not ask (403: the role lacks Vault's default policy)", async () => {
+    // The double grants the endpoint to every token, as Vault's default policy does, so a
+    // refusal needs a server that refuses: Vault's 403 answer body.
+    const server = await stub(
+      403,
+      JSON.stringify({ errors: ["1 error occurred:\n\t* permission denied\n\n"] }),
+    );
+    const list = await keyScopeOnly(server.url, "hvs.stub-token");
+    expect(server.asked).toEqual(["POST /v1/sys/capabilities-self"]);
+    expect(codes(list)).toEqual(["warn:key_scope_unchecked"]);
+    expect(list[0]?.message).toMatch(/^Could not ask Vault .*permission denied/i);
+    expect(list[0]?.fix).toMatch(/default policy/);
+    expect(JSON.stringify(list)).not.toContain("hvs.stub-token");
   });
 });
 

@@ -164,7 +164,8 @@ describeDoubleOnly(
       await raceWithPythonWriter(prefix, ours);
       const vault = target.double as VaultDouble;
       const policy = target.policyName("auth-read");
-      // As docker/policies/gofr-service.hcl grants on the auth paths.
+      // As each service's policy grants on the auth paths (docker/policies/gofr-web.hcl,
+      // gofr-mcp.hcl; printed by `gofr-auth policy --issuer <issuer>`).
       vault.setPolicy(policy, {
         [`secret/data/${prefix}/*`]: ["read"],
         [`secret/metadata/${prefix}/*`]: ["list", "read"],
