@@ -5,6 +5,7 @@ import { type Group, PUBLIC_GROUP } from "./groups/group.js";
 import { GroupRegistry } from "./groups/registry.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { AuthStore } from "./store/store.js";
+import { RECORD_MISMATCH_CODE, recordMismatch } from "./tokens/issuer-policy.js";
 import { normalizeTokenName, type TokenRecord, type TokenStatus } from "./tokens/record.js";
 import {
   type MintedToken,
@@ -96,7 +97,9 @@ export class AuthService {
 
   /**
    * Verifies a token and returns who it belongs to. Store-checked by default: the record
-   * must exist, be active and carry the same groups as the token.
+   * must exist, be active, name the token's issuer and signing key (otherwise
+   * {@link RECORD_MISMATCH_CODE}: token ids are not secret, so another key must not replay
+   * a record) and carry the same groups as the token.
    */
   async verifyToken(token: string, options: VerifyTokenOptions = {}): Promise<AuthContext> {
     const verified = await this.tokens.verify(token, { fingerprint: options.fingerprint });
@@ -111,6 +114,13 @@ export class AuthService {
       }
       if (record.status !== "active") {
         throw new AuthError("token_revoked", "The token has been revoked", {
+          details: { token_id: claims.jti },
+        });
+      }
+      const mismatch = recordMismatch(record, claims.iss, verified.keyLabel);
+      if (mismatch) {
+        throw new AuthError(RECORD_MISMATCH_CODE, `The token is not its record's: ${mismatch}`, {
+          hint: "the token id was minted by another issuer or key; mint a new token",
           details: { token_id: claims.jti },
         });
       }

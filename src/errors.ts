@@ -15,6 +15,7 @@ export const AUTH_ERROR_CODES = {
   token_revoked: "credentials",
   token_not_found: "credentials",
   token_missing: "credentials",
+  token_issuer_mismatch: "credentials",
   audience_mismatch: "credentials",
   issuer_untrusted: "credentials",
   // The token is good but lacks a group: 403.

@@ -1,13 +1,12 @@
 import { type Clock, systemClock } from "../clock.js";
 import { AuthError, isAuthError } from "../errors.js";
 import { consoleLogger, type Logger } from "../log.js";
-import { OPERATOR_ISSUER } from "../tokens/claims.js";
+import { OPERATOR_ISSUER, SHARED_KEY_LABEL } from "../tokens/claims.js";
 import { JwtSecretProvider } from "./provider.js";
 import type { SigningKey } from "./signing-key.js";
 import { issuerSecretName, type SecretSource, SHARED_SECRET_NAME } from "./source.js";
 
-/** The `kid` label of the shared secret. Issuers' own keys use the issuer name. */
-export const SHARED_KEY_LABEL = "shared";
+export { SHARED_KEY_LABEL };
 
 export interface KeyRingOptions {
   source: SecretSource;
@@ -48,11 +47,18 @@ export interface MintingKey {
   key: SigningKey;
 }
 
+/** How many issuers without an own secret are remembered as absent (oldest forgotten first). */
+export const ABSENT_ISSUERS_REMEMBERED = 1024;
+
 /**
  * Issuer -> signing secret. Each issuer (service or agent) may have its own secret; until
  * it does, it falls back to the shared secret (reported by {@link status} and logged once
  * per issuer) unless `strict`. Absent secrets are remembered for a while, so unknown keys
  * never cause a store read per request.
+ *
+ * State grows only with real keys: a provider is kept for an issuer once its own secret was
+ * found in the store (or it mints here). Looking up a label that has no secret leaves
+ * nothing behind but a bounded "absent" entry, so made-up `kid` labels cannot fill memory.
  */
 export class KeyRing {
   readonly shared: JwtSecretProvider;
@@ -62,9 +68,14 @@ export class KeyRing {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly absentTtlMs: number;
+  /** Issuers whose own secret was found: the only providers kept besides the shared one. */
   private readonly own = new Map<string, JwtSecretProvider>();
+  /** Lookups of issuers not (yet) in `own`, joined by concurrent callers; freed when done. */
+  private readonly lookups = new Map<string, Promise<SigningKey | undefined>>();
+  /** Issuer -> until when it is known to have no own secret. Oldest first, bounded. */
   private readonly absentUntil = new Map<string, number>();
   private readonly warnedFallback = new Set<string>();
+  private previousVersionGraceMs = 0;
 
   constructor(options: KeyRingOptions) {
     this.options = options;
@@ -90,11 +101,26 @@ export class KeyRing {
     return new KeyRing({ source: provider.source, shared: provider, perIssuerKeys: false });
   }
 
-  /** The provider for a `kid` label, or undefined when the ring cannot have that key. */
+  /**
+   * The provider for a `kid` label this ring already knows: the shared one, or an issuer's
+   * whose own secret was found. Undefined otherwise; never creates state (see
+   * {@link ownKeyFresh} to look a label up).
+   */
   providerForLabel(label: string): JwtSecretProvider | undefined {
     if (label === SHARED_KEY_LABEL) return this.shared;
     if (!this.perIssuerKeys) return undefined;
-    return this.ownProvider(label);
+    return this.own.get(label);
+  }
+
+  /**
+   * Every provider of this ring (now and later) also holds the version before its latest
+   * while the latest is younger than `graceMs` (rotation grace; see
+   * {@link JwtSecretProvider.holdPreviousVersionFor}).
+   */
+  holdPreviousVersionsFor(graceMs: number): void {
+    this.previousVersionGraceMs = Math.max(this.previousVersionGraceMs, graceMs);
+    this.shared.holdPreviousVersionFor(graceMs);
+    for (const provider of this.own.values()) provider.holdPreviousVersionFor(graceMs);
   }
 
   /** True while the issuer is known to have no own secret (no store read). */
@@ -108,16 +134,17 @@ export class KeyRing {
    */
   async ownKey(issuer: string): Promise<SigningKey | undefined> {
     if (!this.perIssuerKeys || this.isKnownAbsent(issuer)) return undefined;
-    const provider = this.ownProvider(issuer);
-    try {
-      const key = provider.currentKey() ?? (await provider.getKey());
-      this.absentUntil.delete(issuer);
-      return key;
-    } catch (error) {
-      if (!isAuthError(error, "secret_unavailable")) throw error;
-      this.absentUntil.set(issuer, this.clock() + this.absentTtlMs);
-      return undefined;
+    const known = this.own.get(issuer);
+    if (known) return known.currentKey() ?? this.load(issuer, known);
+    let lookup = this.lookups.get(issuer);
+    if (!lookup) {
+      // A provider for an issuer not known yet is kept only if its secret is found.
+      lookup = this.load(issuer, this.newProvider(issuer)).finally(() =>
+        this.lookups.delete(issuer),
+      );
+      this.lookups.set(issuer, lookup);
     }
+    return lookup;
   }
 
   /** Like {@link ownKey}, ignoring a remembered absence (for tokens naming the key). */
@@ -129,7 +156,8 @@ export class KeyRing {
   /** The key `issuer` signs with: its own, else the shared one (refused when strict). */
   async mintingKey(issuer: string): Promise<MintingKey> {
     const own = await this.ownKey(issuer);
-    if (own) return { label: issuer, provider: this.ownProvider(issuer), key: own };
+    const provider = own && this.own.get(issuer);
+    if (own && provider) return { label: issuer, provider, key: own };
     if (this.strict) {
       throw new AuthError(
         "secret_unavailable",
@@ -165,18 +193,39 @@ export class KeyRing {
     return result;
   }
 
-  private ownProvider(issuer: string): JwtSecretProvider {
-    let provider = this.own.get(issuer);
-    if (!provider) {
-      provider = new JwtSecretProvider({
-        source: this.options.source,
-        name: issuerSecretName(issuer),
-        cacheTtlSeconds: this.options.cacheTtlSeconds ?? this.shared.cacheTtlMs / 1000,
-        refreshAheadSeconds: this.options.refreshAheadSeconds,
-        clock: this.clock,
-        logger: this.logger,
-      });
+  /** Reads `provider`'s key: found, it is kept in `own`; absent, remembered (bounded). */
+  private async load(issuer: string, provider: JwtSecretProvider): Promise<SigningKey | undefined> {
+    try {
+      const key = await provider.getKey();
+      this.absentUntil.delete(issuer);
       this.own.set(issuer, provider);
+      return key;
+    } catch (error) {
+      if (!isAuthError(error, "secret_unavailable")) throw error;
+      this.rememberAbsent(issuer);
+      return undefined;
+    }
+  }
+
+  private rememberAbsent(issuer: string): void {
+    this.absentUntil.delete(issuer); // re-inserted last: the map stays oldest first
+    this.absentUntil.set(issuer, this.clock() + this.absentTtlMs);
+    if (this.absentUntil.size > ABSENT_ISSUERS_REMEMBERED) {
+      this.absentUntil.delete(this.absentUntil.keys().next().value as string);
+    }
+  }
+
+  private newProvider(issuer: string): JwtSecretProvider {
+    const provider = new JwtSecretProvider({
+      source: this.options.source,
+      name: issuerSecretName(issuer),
+      cacheTtlSeconds: this.options.cacheTtlSeconds ?? this.shared.cacheTtlMs / 1000,
+      refreshAheadSeconds: this.options.refreshAheadSeconds,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    if (this.previousVersionGraceMs > 0) {
+      provider.holdPreviousVersionFor(this.previousVersionGraceMs);
     }
     return provider;
   }

@@ -72,6 +72,7 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
   private inflight: Promise<SigningKey> | undefined;
   private readonly versions = new Map<number, SigningKey>();
   private readonly versionReads = new Map<number, Promise<SigningKey>>();
+  private previousGraceMs = 0;
   readonly stats: SecretProviderStats = { reads: 0, failures: 0, refreshFailures: 0, rotations: 0 };
 
   constructor(options: JwtSecretProviderOptions) {
@@ -133,6 +134,21 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
   /** The next access reads the source. The old value is kept only to detect rotation. */
   invalidate(): void {
     this.expiresAt = 0;
+  }
+
+  /**
+   * From now on, whenever a new latest version is loaded while it is younger than `graceMs`
+   * and the version before it is not held, that version is read too (once, with the latest),
+   * so the rotation grace can check old tokens against a key already held: a token is never
+   * what makes the store be read for an old version. The longest grace asked for wins.
+   */
+  holdPreviousVersionFor(graceMs: number): void {
+    this.previousGraceMs = Math.max(this.previousGraceMs, graceMs);
+  }
+
+  /** A version this provider holds (latest or kept), without reading the store. */
+  heldVersion(version: number): SigningKey | undefined {
+    return this.key?.version === version ? this.key : this.versions.get(version);
   }
 
   /**
@@ -215,7 +231,30 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
       version: key.version,
       ttl_seconds: this.cacheTtlMs / 1000,
     });
+    await this.holdPrevious(key);
     return key;
+  }
+
+  /** See {@link holdPreviousVersionFor}. A failed read only means old tokens are refused. */
+  private async holdPrevious(latest: SigningKey): Promise<void> {
+    const previous = latest.version - 1;
+    if (
+      previous < 1 ||
+      this.previousGraceMs <= 0 ||
+      this.versions.has(previous) ||
+      this.clock() - latest.createdAt.getTime() > this.previousGraceMs
+    ) {
+      return;
+    }
+    try {
+      await this.getVersion(previous);
+    } catch (error) {
+      this.logger.debug("Previous signing secret version not readable; its tokens are refused", {
+        secret: this.name,
+        version: previous,
+        code: toAuthError(error, this.name, this.source).code,
+      });
+    }
   }
 
   private async readVersion(version: number): Promise<SigningKey> {

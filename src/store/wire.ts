@@ -17,6 +17,13 @@ export interface TokenRecordWire {
   expires_at: string | null;
   revoked_at: string | null;
   fingerprint: string | null;
+  /**
+   * Ours, not the Python fleet's: the minting issuer and key label (see `TokenRecord`).
+   * Written only when known; the fleet's `TokenRecord.from_dict` reads named fields and
+   * ignores these, and an absent one means "shared key, any issuer".
+   */
+  issuer?: string;
+  key_label?: string;
 }
 
 export interface GroupWire {
@@ -32,7 +39,7 @@ export interface GroupWire {
 const time = (date: Date | null) => (date === null ? null : formatTimestamp(date.getTime()));
 
 export function tokenRecordToWire(record: TokenRecord): TokenRecordWire {
-  return {
+  const wire: TokenRecordWire = {
     id: record.id,
     name: record.name,
     groups: [...record.groups],
@@ -42,13 +49,16 @@ export function tokenRecordToWire(record: TokenRecord): TokenRecordWire {
     revoked_at: time(record.revokedAt),
     fingerprint: record.fingerprint,
   };
+  if (record.issuer !== undefined) wire.issuer = record.issuer;
+  if (record.keyLabel !== undefined) wire.key_label = record.keyLabel;
+  return wire;
 }
 
 export function tokenRecordFromWire(raw: unknown, where: string): TokenRecord {
   const data = asObject(raw, where);
   const status = data.status ?? "active"; // the Python fleet defaults a missing status
   if (status !== "active" && status !== "revoked") bad(where, "status", status);
-  return {
+  const record: TokenRecord = {
     id: str(data, "id", where),
     name: optStr(data, "name", where),
     groups: strArray(data, "groups", where),
@@ -58,6 +68,12 @@ export function tokenRecordFromWire(raw: unknown, where: string): TokenRecord {
     revokedAt: optDate(data, "revoked_at", where),
     fingerprint: optStr(data, "fingerprint", where),
   };
+  // Absent or null: a record from before these fields (shared key, any issuer).
+  const issuer = optStr(data, "issuer", where);
+  const keyLabel = optStr(data, "key_label", where);
+  if (issuer !== null) record.issuer = issuer;
+  if (keyLabel !== null) record.keyLabel = keyLabel;
+  return record;
 }
 
 export function groupToWire(group: Group): GroupWire {

@@ -3,6 +3,8 @@
 export const DEFAULT_AUDIENCE = "gofr-api";
 /** `iss` of tokens minted by the operator CLI. */
 export const OPERATOR_ISSUER = "gofr-auth";
+/** The `kid` label of the shared secret. Issuers' own keys use the issuer name. */
+export const SHARED_KEY_LABEL = "shared";
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 export const DEFAULT_MAX_TOKEN_BYTES = 8 * 1024;

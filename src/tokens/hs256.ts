@@ -42,9 +42,50 @@ export function createHs256SignatureCheck(key: string | Buffer): Hs256SignatureC
   };
 }
 
-/** Decodes one base64url token segment to text. */
+/** Each base64url character's 6-bit value by char code; 64 for anything else. */
+const BASE64URL_VALUES = (() => {
+  const table = new Uint8Array(128).fill(64);
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (let i = 0; i < 64; i += 1) table[alphabet.charCodeAt(i)] = i;
+  return table;
+})();
+
+/**
+ * True when `segment` is the one unpadded base64url spelling of its bytes (RFC 7515 section 2,
+ * RFC 4648 section 3.5): its length is not 1 mod 4 (no byte count gives that) and the bits
+ * left over after the last byte are zero. `Buffer.from(..., "base64url")` accepts both
+ * (dropping the stray character or bits), so one token would have several spellings; PyJWT
+ * refuses them. Arithmetic and one table lookup: no re-encoding. The alphabet itself is
+ * the caller's check (`TOKEN_SHAPE`).
+ */
+export function isCanonicalBase64url(segment: string): boolean {
+  const tail = segment.length & 3;
+  if (tail === 0) return true;
+  if (tail === 1) return false;
+  const value = BASE64URL_VALUES[segment.charCodeAt(segment.length - 1)] ?? 64;
+  // 2 characters after the last full group carry 1 byte and 4 unused bits; 3 carry 2 and 2.
+  return value < 64 && (value & (tail === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/**
+ * One strict UTF-8 decoder for every segment: invalid bytes throw instead of becoming
+ * U+FFFD, and a leading BOM is kept (`ignoreBOM`), so JSON.parse refuses it as Python does.
+ */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Decodes one base64url token segment to text. Throws `token_malformed` when the segment is
+ * not canonical base64url or its bytes are not valid UTF-8.
+ */
 export function decodeSegment(segment: string): string {
-  return Buffer.from(segment, "base64url").toString("utf8");
+  if (!isCanonicalBase64url(segment)) {
+    throw new AuthError("token_malformed", "A token part is not canonical base64url");
+  }
+  try {
+    return STRICT_UTF8.decode(Buffer.from(segment, "base64url"));
+  } catch {
+    throw new AuthError("token_malformed", "A token part is not valid UTF-8");
+  }
 }
 
 /** fast-jwt keeps the `iat` we put in the payload (from the injected clock). */

@@ -12,6 +12,7 @@ export {
   type TokenHeader,
 } from "./claims.js";
 export { decodeUnverified } from "./decode.js";
+export type { IssuerPolicyOptions } from "./issuer-policy.js";
 export { isTokenActive, normalizeTokenName, type TokenRecord, type TokenStatus } from "./record.js";
 export {
   type MintedToken,

@@ -1,7 +1,9 @@
 /**
- * Finds a JSON object with the same key twice, or nesting deeper than `maxDepth`. `JSON.parse` silently keeps the last one,
- * and other parsers keep the first: a signed token with duplicate claims could mean one
- * thing here and another in a Python service (RFC 7515 section 4, RFC 8725 section 3.x).
+ * Finds a JSON object with the same key twice, nesting deeper than `maxDepth`, or a key
+ * named `__proto__`, `constructor` or `prototype`. Of a repeated key `JSON.parse` silently
+ * keeps the last value, and other parsers keep the first: a signed token with duplicate
+ * claims could mean one thing here and another in a Python service (RFC 7515 section 4,
+ * RFC 8725 section 3.x).
  * No maintained library answers just this question cheaply, hence this small scanner.
  *
  * It runs only on text `JSON.parse` accepted, given with that parse's result. Outside
@@ -15,7 +17,7 @@ export function jsonShapeProblem(
   json: string,
   parsed: unknown,
   maxDepth = MAX_JSON_DEPTH,
-): "duplicate key" | "nested too deeply" | undefined {
+): "duplicate key" | "nested too deeply" | "forbidden key name" | undefined {
   let depth = 0;
   let keys = 0;
   const length = json.length;
@@ -32,8 +34,20 @@ export function jsonShapeProblem(
       depth -= 1;
     }
   }
-  return keys === countKeys(parsed) ? undefined : "duplicate key";
+  const counted = countKeys(parsed);
+  if (counted < 0) return "forbidden key name";
+  return keys === counted ? undefined : "duplicate key";
 }
+
+/**
+ * Key names no token may carry, at any depth: code that copies or merges claims into plain
+ * objects (`Object.assign`, a deep merge) would change a prototype instead of setting data.
+ */
+export const FORBIDDEN_KEY_NAMES: ReadonlySet<string> = new Set([
+  "__proto__",
+  "constructor",
+  "prototype",
+]);
 
 /** Claims never need more: deeper nesting is a parser attack, not data. */
 export const MAX_JSON_DEPTH = 16;
@@ -51,15 +65,27 @@ function stringEnd(json: string, start: number): number {
   return json.length - 1;
 }
 
-/** Own keys of every object in a `JSON.parse` result (depth already bounded by the scan). */
+/**
+ * Own keys of every object in a `JSON.parse` result (depth already bounded by the scan), or
+ * -1 as soon as one is a {@link FORBIDDEN_KEY_NAMES} name.
+ */
 function countKeys(value: unknown): number {
   if (typeof value !== "object" || value === null) return 0;
   let count = 0;
   if (Array.isArray(value)) {
-    for (const item of value) count += countKeys(item);
+    for (const item of value) {
+      const inner = countKeys(item);
+      if (inner < 0) return inner;
+      count += inner;
+    }
     return count;
   }
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) count += 1 + countKeys(record[key]);
+  for (const key of Object.keys(record)) {
+    if (FORBIDDEN_KEY_NAMES.has(key)) return -1;
+    const inner = countKeys(record[key]);
+    if (inner < 0) return inner;
+    count += 1 + inner;
+  }
   return count;
 }

@@ -14,6 +14,17 @@ export interface TokenRecord {
   revokedAt: Date | null;
   /** Optional device/client binding (the `fp` claim). Not a secret fingerprint. */
   fingerprint: string | null;
+  /**
+   * The `iss` of the token minted for this record. The store-checked verify refuses a token
+   * claiming another issuer. Absent on records written by the Python fleet or before
+   * records carried it: then any `iss` the shared key signed (see `recordMismatch`).
+   */
+  issuer?: string;
+  /**
+   * The `kid` label of the key that signed it (`shared` or the issuer's name). The
+   * store-checked verify refuses a token signed with another key. Absent means `shared`.
+   */
+  keyLabel?: string;
 }
 
 const TOKEN_NAME = /^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$/;

@@ -174,7 +174,7 @@ describe("gofr-auth CLI", () => {
     expect(again.stderr).toContain("already has");
     const status = await harness.run(["secrets", "status", "--issuer", "deposito"]);
     expect(status.stdout).toMatch(/deposito\s+own\s+v1\s+sha256:/);
-    const minted = await harness.run(["tokens", "create", "-g", "admin", "--issuer", "deposito"]);
+    const minted = await harness.run(["tokens", "create", "-g", "public", "--issuer", "deposito"]);
     const header = JSON.parse(
       Buffer.from(minted.stdout.split(".")[0] as string, "base64url").toString(),
     );

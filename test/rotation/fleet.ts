@@ -18,7 +18,7 @@ import { runCli } from "../../src/cli/program.js";
 import type { Clock } from "../../src/clock.js";
 import { silentLogger } from "../../src/log.js";
 import { KeyRing } from "../../src/secrets/keyring.js";
-import type { JwtSecretProvider } from "../../src/secrets/provider.js";
+import type { SigningKey } from "../../src/secrets/signing-key.js";
 import { issuerSecretName } from "../../src/secrets/source.js";
 import { VaultSecretSource } from "../../src/secrets/vault.js";
 import { VaultAuthStore } from "../../src/store/vault.js";
@@ -29,8 +29,20 @@ export interface FleetProcess {
   name: string;
   auth: AuthService;
   keyRing: KeyRing;
-  /** The provider of `label`'s key (`shared` or an issuer), as this process's ring holds it. */
-  provider(label: string): JwtSecretProvider;
+  /**
+   * `label`'s key (`shared` or an issuer) as this process's ring holds it at each call: a
+   * ring keeps an issuer's provider only once it has found that issuer's key.
+   */
+  provider(label: string): HeldKey;
+}
+
+export interface HeldKey {
+  /** The ring's secret cache TTL (issuers' providers use the shared one's). */
+  readonly cacheTtlMs: number;
+  /** The key held now, or undefined when the ring has not loaded it (or it expired). */
+  currentKey(): SigningKey | undefined;
+  /** Reads the latest version now; the ring must already know the key. */
+  refresh(): Promise<SigningKey>;
 }
 
 export interface ProcessOptions {
@@ -67,9 +79,16 @@ export function fleetProcess(
     auth,
     keyRing,
     provider(label) {
-      const provider = keyRing.providerForLabel(label);
-      if (!provider) throw new Error(`${name}: no provider for ${label}`);
-      return provider;
+      const held = () => keyRing.providerForLabel(label);
+      return {
+        cacheTtlMs: keyRing.shared.cacheTtlMs,
+        currentKey: () => held()?.currentKey(),
+        refresh() {
+          const provider = held();
+          if (!provider) throw new Error(`${name}: no provider for ${label}`);
+          return provider.refresh();
+        },
+      };
     },
   };
 }

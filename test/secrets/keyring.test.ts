@@ -192,7 +192,7 @@ describe("KeyRing and issuer isolation", () => {
   it("AuthService.forIssuer mints with the issuer's name and key over one store", async () => {
     const { ring } = fleet({ secrets: { [issuerSecretName("deposito")]: DEPOSITO } });
     const auth = new AuthService({ store: new MemoryAuthStore(), keyRing: ring() });
-    const minted = await auth.forIssuer("deposito").createToken({ groups: ["admin"] });
+    const minted = await auth.forIssuer("deposito").createToken({ groups: ["public"] });
     expect(minted.kid).toBe("deposito.v1");
     expect(minted.claims.iss).toBe("deposito");
     expect((await auth.verifyToken(minted.token)).issuer).toBe("deposito");

@@ -25,6 +25,12 @@ export const BASELINE_JTI = "5b6f7c1e-0a1b-4c2d-8e3f-405162738495";
 export const REVOKED_JTI = "0d3c2b1a-9f8e-4d7c-8b6a-59483726150f";
 /** In no store. */
 export const UNKNOWN_JTI = "7e6d5c4b-3a29-4817-9605-f4e3d2c1b0a9";
+/** A record minted by issuer deposito with its own key (`issuer`/`keyLabel` deposito). */
+export const DEPOSITO_JTI = "4c3b2a19-0f8e-4d7c-9b6a-5f4e3d2c1b0a";
+/** A record minted by the operator (`issuer` gofr-auth, `keyLabel` shared). */
+export const OPERATOR_JTI = "8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c5d";
+/** deposito's own secret: the catalogue verifier does not trust deposito's key at all. */
+const DEPOSITO_SECRET = "deposito-own-secret-0123456789-abcdefghijkl";
 export const BASELINE_GROUPS: readonly string[] = ["admin", "finance"];
 
 /** A token the catalogue verifier accepts: through every adapter it gets 200. */
@@ -79,13 +85,41 @@ export function catalogueRecords(nowSeconds: number): TokenRecord[] {
     revokedAt: revoked ? new Date(nowSeconds * 1000) : null,
     fingerprint: null,
   });
-  return [record(BASELINE_JTI, false), record(REVOKED_JTI, true)];
+  return [
+    record(BASELINE_JTI, false),
+    record(REVOKED_JTI, true),
+    { ...record(DEPOSITO_JTI, false), issuer: "deposito", keyLabel: "deposito" },
+    { ...record(OPERATOR_JTI, false), issuer: "gofr-auth", keyLabel: "shared" },
+  ];
 }
 
 /** A correctly signed token from raw header and payload text. */
 export function signRaw(headerText: string, payloadText: string, secret: string): string {
   const input = `${enc(headerText)}.${enc(payloadText)}`;
   return `${input}.${mac(input, secret)}`;
+}
+
+/** A correctly signed token over the exact segments given, canonical or not. */
+export function signSegments(header: string, payload: string, secret: string): string {
+  return `${header}.${payload}.${mac(`${header}.${payload}`, secret)}`;
+}
+
+/** `text` padded with trailing spaces (still valid JSON) to a byte length of `rest` mod 3. */
+function padTo(text: string, rest: number): string {
+  let padded = text;
+  while (Buffer.byteLength(padded) % 3 !== rest) padded += " ";
+  return padded;
+}
+
+/** The claims JSON with `bytes` (raw, not UTF-8-encoded by us) inside the `note` claim. */
+function withRawBytes(claims: Record<string, unknown>, bytes: number[]): string {
+  const [before, after] = JSON.stringify({ ...claims, note: "x__y" }).split("__") as [
+    string,
+    string,
+  ];
+  return Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]).toString(
+    "base64url",
+  );
 }
 
 export function sign(header: unknown, payload: unknown, secret: string, hash = "sha256"): string {
@@ -204,6 +238,33 @@ export function hostileTokens(secret: string, now: number): HostileToken[] {
     `${h}.${p}.${s.replace(/-/g, "+").replace(/_/g, "/")}+/`,
   );
   add("whitespace inside", "token_malformed", `${h}.${p.slice(0, 5)} ${p.slice(5)}.${s}`);
+  // Canonical base64url (RFC 7515 section 2, RFC 4648 section 3.5): a length of 1 mod 4 or
+  // non-zero unused bits is another spelling a lenient decoder accepts; PyJWT refuses it.
+  const aligned = enc(padTo(JSON.stringify(claims), 0));
+  add("payload length 1 mod 4", "token_malformed", signSegments(h, `${aligned}A`, secret));
+  add(
+    "header length 1 mod 4",
+    "token_malformed",
+    signSegments(`${enc(padTo(JSON.stringify(header), 0))}Q`, p, secret),
+  );
+  const unaligned = enc(padTo(JSON.stringify(claims), 1)); // 4 unused bits in its last char
+  const lastValue = alphabet.indexOf(unaligned.at(-1) as string);
+  add(
+    "payload with non-zero unused bits",
+    "token_malformed",
+    signSegments(h, `${unaligned.slice(0, -1)}${alphabet[lastValue | 1]}`, secret),
+  );
+  // Strict UTF-8 (RFC 8259 section 8.1): invalid bytes are refused, not turned into U+FFFD.
+  add(
+    "invalid UTF-8 in a claim (0xff)",
+    "token_malformed",
+    signSegments(h, withRawBytes(claims, [0xff]), secret),
+  );
+  add(
+    "overlong UTF-8 in a claim",
+    "token_malformed",
+    signSegments(h, withRawBytes(claims, [0xc0, 0xaf]), secret),
+  );
   add("leading whitespace", "token_malformed", ` ${good}`);
   add("trailing newline", "token_malformed", `${good}\n`);
   add("two parts", "token_malformed", `${h}.${p}`);
@@ -297,6 +358,13 @@ export function hostileTokens(secret: string, now: number): HostileToken[] {
   add("groups with a number", "token_invalid", claim({ groups: ["admin", 1] }));
   add("groups empty", "token_invalid", claim({ groups: [] }));
   add("groups of objects", "token_invalid", claim({ groups: [{ name: "admin" }] }));
+  // Prototype key names, which JSON.parse makes own properties and merges turn into prototypes.
+  add(
+    "__proto__ claim",
+    "token_invalid",
+    signRaw(JSON.stringify(header), `${json},"__proto__":{"groups":["admin"]}}`, secret),
+  );
+  add("constructor key nested in a claim", "token_invalid", claim({ x: [{ constructor: 1 }] }));
   const nested = JSON.parse(`${"[".repeat(1500)}${"]".repeat(1500)}`);
   add("deeply nested payload (validly signed)", "token_invalid", claim({ x: nested }));
 
@@ -324,6 +392,26 @@ export function hostileTokens(secret: string, now: number): HostileToken[] {
     "groups as many as the record's, one different",
     "token_invalid",
     claim({ groups: ["admin", "ops"] }),
+    store,
+  );
+  // Records name the issuer and key that minted them: a token id (not a secret) replayed
+  // under another key or issuer is refused. deposito's own key replaying the admin record
+  // (the attack run's token) is refused earlier here: this verifier trusts only gofr-auth.
+  add(
+    "deposito's own key replaying the admin record",
+    "issuer_untrusted",
+    sign({ ...header, kid: "deposito.v1" }, { ...claims, iss: "deposito" }, DEPOSITO_SECRET),
+  );
+  add(
+    "shared key replaying a record minted with deposito's own key",
+    "token_issuer_mismatch",
+    claim({ jti: DEPOSITO_JTI }),
+    store,
+  );
+  add(
+    "no iss, replaying a record minted by gofr-auth",
+    "token_issuer_mismatch",
+    claim({ jti: OPERATOR_JTI, iss: undefined }),
     store,
   );
   return list;

@@ -73,6 +73,8 @@ describe("TokenService.mint", () => {
       expiresAt: new Date((now + 30 * 24 * 3600) * 1000),
       revokedAt: null,
       fingerprint: "device-1",
+      issuer: "gofr-auth",
+      keyLabel: "shared",
     });
     expect(record.id).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -246,12 +248,12 @@ describe("TokenService.verify", () => {
     const { clock, tokens } = setup({ trustedIssuers: ["negocio"] });
     const fromDeposito = forgeToken(
       { alg: "HS256" },
-      claimsAt(clock, { iss: "deposito" }),
+      claimsAt(clock, { iss: "deposito", groups: ["public"] }),
       TEST_SECRET,
     );
     const fromNegocio = forgeToken(
       { alg: "HS256" },
-      claimsAt(clock, { iss: "negocio" }),
+      claimsAt(clock, { iss: "negocio", groups: ["public"] }),
       TEST_SECRET,
     );
     expect(await codeOf(tokens.verify(fromDeposito))).toBe("issuer_untrusted");

@@ -37,6 +37,7 @@ type CredentialCode = {
  * reason stays in `code`.
  */
 const CREDENTIAL_MESSAGES: Record<CredentialCode, string> = {
+  token_issuer_mismatch: "The token does not match its stored record; mint a new one",
   token_missing: "No bearer token: send 'Authorization: Bearer <token>'",
   token_malformed:
     "The bearer token is malformed: send exactly one 'Authorization: Bearer <token>' header with a JWT",

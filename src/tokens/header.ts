@@ -1,0 +1,98 @@
+/**
+ * The unauthenticated first look at a token: size, shape, canonical signature spelling and
+ * the JOSE header, all before any key is fetched or signature computed.
+ */
+import { AuthError } from "../errors.js";
+import { type KeyId, parseKeyId, type TokenHeader } from "./claims.js";
+import {
+  decodeSegment,
+  HS256_SIGNATURE_LENGTH,
+  isCanonicalBase64url,
+  TOKEN_SHAPE,
+} from "./hs256.js";
+import { jsonShapeProblem } from "./json-keys.js";
+
+/** Header fields we understand. Anything else (jku, jwk, x5u, x5c, crit, b64, ...) is refused. */
+const HEADER_FIELDS: ReadonlySet<string> = new Set(["alg", "typ", "kid"]);
+
+/** A checked header with its `kid` parsed (undefined when absent or not `<label>.v<n>`). */
+export interface PeekedHeader {
+  header: TokenHeader;
+  kid: KeyId | undefined;
+}
+
+/**
+ * Checked headers by their encoded form: a fleet uses a handful of headers. Bounded, and
+ * the parsed `kid` lives in the entry rather than in a side table keyed by the header: a
+ * WeakMap's table stays as large as the most headers it ever held (a flood of made-up
+ * labels grew it by megabytes).
+ */
+const headerCache = new Map<string, PeekedHeader>();
+const HEADER_CACHE_SIZE = 256;
+
+/** Size, shape and header checks, before any key is fetched or signature computed. */
+export function peekHeader(token: unknown, maxBytes: number): PeekedHeader {
+  if (typeof token !== "string" || token.length === 0) {
+    throw new AuthError("token_missing", "No token was given");
+  }
+  if (token.length > maxBytes) {
+    throw new AuthError("token_too_large", `The token is longer than ${maxBytes} bytes`);
+  }
+  if (!TOKEN_SHAPE.test(token)) {
+    throw new AuthError(
+      "token_malformed",
+      "The token is not three base64url parts separated by dots",
+    );
+  }
+  const signature = token.slice(token.lastIndexOf(".") + 1);
+  // A second spelling of the same MAC bytes (non-zero unused bits) is a different token and
+  // must not verify.
+  if (signature.length !== HS256_SIGNATURE_LENGTH || !isCanonicalBase64url(signature)) {
+    throw new AuthError("token_invalid", "The token signature is not a canonical HS256 signature");
+  }
+  const encoded = token.slice(0, token.indexOf("."));
+  const known = headerCache.get(encoded);
+  if (known) return known;
+  // Frozen: the object is shared by every token with this header (and by callers' results).
+  const header = Object.freeze(parseHeader(encoded));
+  const kid = typeof header.kid === "string" ? parseKeyId(header.kid) : undefined;
+  const peeked: PeekedHeader = { header, kid };
+  if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
+  headerCache.set(encoded, peeked);
+  return peeked;
+}
+
+/** Decodes and checks a header: JSON object, known fields only, HS256, typ JWT, no repeats. */
+function parseHeader(encoded: string): TokenHeader {
+  const text = decodeSegment(encoded);
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch {
+    throw new AuthError("token_malformed", "The token header is not valid JSON");
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header)) {
+    throw new AuthError("token_malformed", "The token header is not a JSON object");
+  }
+  for (const field of Object.keys(header)) {
+    if (!HEADER_FIELDS.has(field)) {
+      throw new AuthError(
+        "token_invalid",
+        `The token header field '${field.slice(0, 20)}' is not supported`,
+      );
+    }
+  }
+  const { alg, typ } = header as TokenHeader;
+  if (alg !== "HS256") {
+    throw new AuthError(
+      "token_invalid",
+      `Algorithm ${String(JSON.stringify(alg) ?? "missing").slice(0, 20)} is not allowed; only HS256 is`,
+    );
+  }
+  if (typ !== undefined && (typeof typ !== "string" || typ.toUpperCase() !== "JWT")) {
+    throw new AuthError("token_invalid", "The token type (typ) is not JWT");
+  }
+  const problem = jsonShapeProblem(text, header);
+  if (problem) throw new AuthError("token_invalid", `The token header has a ${problem}`);
+  return header as TokenHeader;
+}

@@ -1,0 +1,166 @@
+/**
+ * Which key checks a token's signature, from its `kid` header. This runs before the
+ * signature can be checked, so everything here treats the `kid` as hostile: labels the
+ * verifier does not know cost a store read only within {@link ForcedReads} limits and leave
+ * no lasting state, and old versions are checked only against keys already held.
+ */
+import type { Clock } from "../clock.js";
+import { AuthError } from "../errors.js";
+import type { KeyRing } from "../secrets/keyring.js";
+import type { JwtSecretProvider } from "../secrets/provider.js";
+import type { SigningKey } from "../secrets/signing-key.js";
+import { SHARED_KEY_LABEL } from "./claims.js";
+import type { PeekedHeader } from "./header.js";
+import { ForcedReads } from "./read-limiter.js";
+
+export interface SelectedKey {
+  key: SigningKey;
+  /** The `kid` label: `shared` or the issuer's name (`shared` for tokens without `kid`). */
+  label: string;
+}
+
+export interface KeySelectorOptions {
+  keyRing: KeyRing;
+  /** Labels outside this list (besides `shared`) are refused without a store read. */
+  trustedIssuers: ReadonlySet<string> | undefined;
+  /** How long after a rotation the previous version still verifies; 0 turns it off. */
+  graceMs: number;
+  clock: Clock;
+}
+
+/** Picks the key a token names; shared by a service and its `forIssuer` views. */
+export class KeySelector {
+  private readonly keyRing: KeyRing;
+  private readonly trustedIssuers: ReadonlySet<string> | undefined;
+  private readonly graceMs: number;
+  private readonly clock: Clock;
+  /**
+   * Store reads forced by tokens, limited and with bounded state: lookups of labels not
+   * known here, and re-reads of known keys for a newer version. Two budgets, so a flood of
+   * made-up labels cannot use up the reads that pick up a real rotation.
+   */
+  private readonly lookups: ForcedReads;
+  private readonly refreshes: ForcedReads;
+
+  constructor(options: KeySelectorOptions) {
+    this.keyRing = options.keyRing;
+    this.trustedIssuers = options.trustedIssuers;
+    this.graceMs = options.graceMs;
+    this.clock = options.clock;
+    this.lookups = new ForcedReads(options.clock);
+    this.refreshes = new ForcedReads(options.clock);
+    // The grace checks old tokens only against held keys: have the providers hold them.
+    if (this.graceMs > 0) this.keyRing.holdPreviousVersionsFor(this.graceMs);
+  }
+
+  /** The warm path of {@link select}: the current key the token names, without awaiting. */
+  selectSync({ header, kid }: PeekedHeader): SelectedKey | undefined {
+    if (header.kid === undefined) {
+      const key = this.keyRing.shared.currentKey();
+      return key && { key, label: SHARED_KEY_LABEL };
+    }
+    if (!kid || !this.mayUse(kid.label)) return undefined; // select raises the precise error
+    const key = this.keyRing.providerForLabel(kid.label)?.currentKey();
+    return key?.version === kid.version ? { key, label: kid.label } : undefined;
+  }
+
+  /**
+   * The key the token's `kid` names: the shared key or an issuer's own, reading a newer
+   * version (within the forced-read limits) or, within the rotation grace, the previous one
+   * if it is held.
+   */
+  async select({ header, kid }: PeekedHeader): Promise<SelectedKey> {
+    const shared = this.keyRing.shared;
+    if (header.kid === undefined) {
+      // Python-fleet tokens: no kid, the current shared key.
+      return { key: shared.currentKey() ?? (await shared.getKey()), label: SHARED_KEY_LABEL };
+    }
+    if (!kid) {
+      throw new AuthError("token_invalid", "The token's kid is not of the form <key>.v<version>");
+    }
+    const { label, version } = kid;
+    if (!this.mayUse(label)) {
+      throw new AuthError(
+        "issuer_untrusted",
+        `Tokens signed with '${label}' keys are not trusted here`,
+        { hint: "add the issuer to trustedIssuers if this service should accept it" },
+      );
+    }
+    if (label !== SHARED_KEY_LABEL && !this.keyRing.perIssuerKeys) {
+      throw new AuthError(
+        "token_invalid",
+        `The token names signing key '${label}', which this service does not use`,
+      );
+    }
+    const current =
+      label === SHARED_KEY_LABEL
+        ? (shared.currentKey() ?? (await shared.getKey()))
+        : await this.issuerKey(label);
+    if (!current) {
+      throw new AuthError("token_invalid", `Issuer '${label}' has no signing key of its own`, {
+        hint: "the token was signed with a key this fleet does not have",
+      });
+    }
+    if (version === current.version) return { key: current, label };
+    const provider = this.keyRing.providerForLabel(label) as JwtSecretProvider;
+    const key =
+      version > current.version
+        ? await this.newerKey(label, provider, version)
+        : this.olderKey(provider, version, current);
+    return { key, label };
+  }
+
+  private mayUse(label: string): boolean {
+    return label === SHARED_KEY_LABEL || !this.trustedIssuers || this.trustedIssuers.has(label);
+  }
+
+  /**
+   * An issuer's current own key. A known issuer's key is re-read when its cache expires (at
+   * most once per TTL); a label not known, or remembered as absent, is looked up only
+   * within the forced-read limits (a new issuer's first tokens, or an attacker's labels).
+   */
+  private async issuerKey(label: string): Promise<SigningKey | undefined> {
+    const known = this.keyRing.providerForLabel(label);
+    const current = known?.currentKey();
+    if (current) return current;
+    if (known && !this.keyRing.isKnownAbsent(label)) return this.keyRing.ownKey(label);
+    return this.lookups.run(label, () => this.keyRing.ownKeyFresh(label));
+  }
+
+  /** A minter rotated before us: read the store now (limited) instead of waiting for the TTL. */
+  private async newerKey(
+    label: string,
+    provider: JwtSecretProvider,
+    version: number,
+  ): Promise<SigningKey> {
+    // Tokens arriving while the forced read runs wait for it instead of being refused.
+    const refreshed = await this.refreshes.run(label, () => provider.refresh());
+    if (refreshed?.version === version) return refreshed;
+    throw new AuthError(
+      "token_invalid",
+      `The token names key version ${label}.v${version}, which is unknown`,
+      { hint: "the secret store does not have that version; was it minted elsewhere?" },
+    );
+  }
+
+  /**
+   * Within the grace, only the version just before the current one, and only if it is held
+   * (its provider reads it when it loads the current version): a token whose signature has
+   * not been checked never makes the store be read for an old version.
+   */
+  private olderKey(provider: JwtSecretProvider, version: number, current: SigningKey): SigningKey {
+    if (
+      this.graceMs > 0 &&
+      version === current.version - 1 &&
+      this.clock() - current.createdAt.getTime() <= this.graceMs
+    ) {
+      const held = provider.heldVersion(version);
+      if (held) return held;
+    }
+    throw new AuthError(
+      "token_invalid",
+      `The token was signed with key version ${version}, superseded by version ${current.version}`,
+      { hint: "the signing secret was rotated; mint a new token" },
+    );
+  }
+}
