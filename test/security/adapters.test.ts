@@ -140,11 +140,12 @@ for (const target of targets) {
     for (const entry of oversize) {
       it(`${entry.name}: 431 from node:http before any adapter code runs`, async () => {
         const before = { events: events.length, largeParses };
-        const answer = await send(server.url, target, `Bearer ${entry.token}`);
-        expect(answer.status).toBe(431);
+        // Raw bytes: Node 24's http client reports ECONNRESET instead of reading the 431.
+        const raw = await sendRaw(server.url, target.path, `Bearer ${entry.token}`);
+        expect(raw).toMatch(/^HTTP\/1\.1 431 /);
         // Node writes no body; Fastify's clientError handler writes its own JSON. Never ours.
-        expect(answer.body).not.toContain('"code"');
-        expectNoEcho(answer, entry.token);
+        expect(raw).not.toContain('"code"');
+        for (const piece of tokenPieces(entry.token)) expect(raw).not.toContain(piece);
         expect(events.length).toBe(before.events);
         expect(largeParses).toBe(before.largeParses);
       });
