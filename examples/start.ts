@@ -3,8 +3,10 @@
  * The main job (`npm start`): on a fresh clone with no Vault, bootstrap the configured store
  * (the embedded SQLite file unless `<PREFIX>_VAULT_URL` is set), start the reference web and
  * MCP services with auth on, and print their URLs, an admin token and a curl command to
- * paste. Ctrl-C (SIGINT) or SIGTERM stops both services and closes the store.
+ * paste. Ctrl-C (SIGINT) or SIGTERM stops both services, revokes the session's admin token
+ * and closes the store.
  */
+import { randomBytes } from "node:crypto";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { initialize } from "../src/cli/commands/init.js";
 import { parseDuration } from "../src/cli/output.js";
@@ -154,15 +156,19 @@ export async function start(argv: readonly string[], deps: StartDeps = {}): Prom
   }
   const plane = resolved;
   let services: Awaited<ReturnType<typeof startServices>> | undefined;
+  let sessionId: string | undefined;
   try {
     // Listen first: a busy port must fail before init creates a token it could not print.
     // The services load the secret on first use, so it may not exist yet.
     services = await startServices(plane, args, logger);
     const init = await initialize(plane, { adminExpiresInSeconds: 30 * 24 * 3600 });
+    // Named, so that `tokens list` tells it apart; revoked when the main job stops.
     const session = await plane.auth.createToken({
       groups: ["admin"],
       expiresInSeconds: args.sessionTokenSeconds,
+      name: `npm-start-session-${randomBytes(4).toString("hex")}`,
     });
+    sessionId = session.record.id;
     const expires = session.record.expiresAt?.toISOString() ?? "never";
     stdout(
       [
@@ -182,25 +188,52 @@ export async function start(argv: readonly string[], deps: StartDeps = {}): Prom
         "Try it:",
         `  curl -H "Authorization: Bearer ${session.token}" ${services.webUrl}/whoami`,
         "",
-        `Revoke it with the gofr-auth CLI (built by npm start): node ${CLI_PATH} tokens revoke ${session.record.id}`,
+        `It is revoked when this stops (or now, with the CLI built by npm start: node ${CLI_PATH} tokens revoke ${session.record.id}).`,
         `${READY_LINE}. Ctrl-C stops both services.`,
         "",
       ].join("\n"),
     );
     const running = services;
+    const id = sessionId;
     let closed: Promise<void> | undefined;
     return {
       kind: "running",
       url: services.webUrl,
       close: () => {
-        closed ??= running.close().finally(() => plane.close());
+        closed ??= running
+          .close()
+          .then(() => revokeSession(plane, id, logger))
+          .then(async (revoked) => {
+            await plane.close();
+            const session = revoked ? "session token revoked" : "session token NOT revoked";
+            stdout(`Stopped: both services closed, ${session}, store closed.\n`);
+          });
         return closed;
       },
     };
   } catch (error) {
     await services?.close();
+    if (sessionId) await revokeSession(plane, sessionId, logger);
     await plane.close();
     throw error;
+  }
+}
+
+/**
+ * Revokes the session's admin token: it was printed for this run only and must not stay
+ * valid after it. A failure (the store is down) is logged with the command to finish it.
+ */
+async function revokeSession(plane: AuthEnabled, id: string, logger: Logger): Promise<boolean> {
+  try {
+    await plane.auth.revokeToken(id);
+    return true;
+  } catch (error) {
+    logger.warn("Could not revoke the session's admin token", {
+      token_id: id,
+      error: error instanceof Error ? error.message : String(error),
+      hint: `revoke it: node ${CLI_PATH} tokens revoke ${id}`,
+    });
+    return false;
   }
 }
 
@@ -212,11 +245,7 @@ if (isEntryModule(import.meta.url)) {
         process.exitCode = result.code;
         return;
       }
-      const close = () =>
-        result.close().then(() => {
-          process.stdout.write("Stopped: both services closed, store closed.\n");
-        });
-      closeOnSignals({ url: result.url, close }, logger);
+      closeOnSignals(result, logger); // close() prints the "Stopped: ..." line
     },
     (error: unknown) => {
       // An AuthError's message already ends with its hint.

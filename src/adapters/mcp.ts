@@ -15,8 +15,10 @@
  * (seconds), the `AuthContext` -> `extra.auth`. Credential errors become
  * `InvalidTokenError` (401), missing groups `InsufficientScopeError` (403), and a secret or
  * token store outage `ServerError`: the SDK answers that with **500** (it has no path to a
- * 503 or `Retry-After`), which at least never blames the caller's token. Every body also
- * carries our `code`, e.g. `{ "error": "invalid_token", "error_description": "...", "code": "token_expired" }`.
+ * 503 or `Retry-After`), which at least never blames the caller's token. Every body is the
+ * one the other adapters send, `{ "error": "<fixed text>", "code": "token_expired" }`; the
+ * OAuth fields (`error="invalid_token"`, `error_description`) are in `WWW-Authenticate`,
+ * where RFC 6750 section 3 puts them and where the SDK's client reads them.
  *
  * Audience: by default an MCP server accepts what its verifier accepts, for an
  * `AuthService` on the fleet configuration any token minted for the fleet-wide audience
@@ -42,7 +44,7 @@ import { type Authenticator, createCoreAuthenticator } from "./shared/authentica
 import { readBearerToken } from "./shared/bearer.js";
 import { authorizationOf } from "./shared/headers.js";
 import type { AuthOptions, TokenVerifier } from "./shared/options.js";
-import { type AuthResponse, headerSafe } from "./shared/response.js";
+import { type AuthErrorBody, type AuthResponse, headerSafe } from "./shared/response.js";
 import { type JsonResponse, pathOf, writeNodeResponse } from "./shared/write-node.js";
 
 export type { AuthEvent, TokenVerifier } from "./shared/options.js";
@@ -71,17 +73,16 @@ export interface McpBearerAuthOptions extends McpAuthOptions {
   resourceMetadataUrl?: string;
 }
 
-/** The SDK's OAuth error body plus our stable code. */
-export interface McpAuthErrorBody {
-  error: string;
-  error_description: string;
-  code: string;
-}
+/** The body of a refusal: the same `{ error, code }` as every other adapter's. */
+export type McpAuthErrorBody = AuthErrorBody;
 
-/** Adds our stable `code` to the body the SDK writes for `error` (its class keeps the status). */
-function withCode<E extends OAuthError>(error: E, code: string): E {
-  const body = error.toResponseObject.bind(error);
-  error.toResponseObject = () => ({ ...body(), code });
+/**
+ * Makes the SDK write our body for `error`; its class still picks the status and the
+ * `WWW-Authenticate` challenge (with the OAuth error code and description).
+ */
+function withBody<E extends OAuthError>(error: E, body: AuthErrorBody): E {
+  const shaped: McpAuthErrorBody = { error: body.error, code: body.code };
+  error.toResponseObject = () => shaped;
   return error;
 }
 
@@ -164,10 +165,10 @@ function absoluteUrl(value: string): URL | undefined {
 function toSdkError(response: AuthResponse): Error {
   // The SDK writes the message into `WWW-Authenticate` unquoted-escaped, so make it header-safe.
   const message = headerSafe(response.body.error);
-  const { code } = response.body;
-  if (response.status === 401) return withCode(new InvalidTokenError(message), code);
-  if (response.status === 403) return withCode(new InsufficientScopeError(message), code);
-  return withCode(new ServerError(message), code);
+  const { body } = response;
+  if (response.status === 401) return withBody(new InvalidTokenError(message), body);
+  if (response.status === 403) return withBody(new InsufficientScopeError(message), body);
+  return withBody(new ServerError(message), body);
 }
 
 /** `AuthInfo` for a verified context; `resource` is the server's audience, when bound to one. */
@@ -222,11 +223,17 @@ export function mcpBearerAuth(options: McpBearerAuthOptions): RequestHandler {
       writeNodeResponse(res, result);
       return;
     }
-    return sdk(req, res, next);
+    // Refusals are not cached, as from every other adapter: the header is set before the
+    // SDK answers, and taken off again when it lets the request through.
+    res.setHeader("cache-control", "no-store");
+    return sdk(req, res, (error?: unknown) => {
+      res.removeHeader("cache-control");
+      next(error);
+    });
   };
 }
 
-/** Refuses a missing or malformed header with the SDK's body shape; undefined when fine. */
+/** Refuses a missing or malformed header as the SDK path does; undefined when fine. */
 function precheck(
   core: Authenticator,
   req: IncomingMessage,
@@ -241,11 +248,7 @@ function precheck(
     let challenge = `Bearer error="invalid_token", error_description="${headerSafe(response.body.error)}"`;
     if (resourceMetadataUrl)
       challenge += `, resource_metadata="${headerSafe(resourceMetadataUrl)}"`;
-    const body: McpAuthErrorBody = {
-      error: "invalid_token",
-      error_description: response.body.error,
-      code: response.body.code,
-    };
+    const body: McpAuthErrorBody = { error: response.body.error, code: response.body.code };
     return {
       status: response.status,
       headers: { ...response.headers, "www-authenticate": challenge },

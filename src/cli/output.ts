@@ -135,6 +135,15 @@ export function formatError(error: unknown, debug: boolean): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** The exit-code table: --help shows it, the README repeats it (a test keeps them equal). */
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done (doctor: no error findings; tokens inspect: the token is valid)
+  1  failed or found a problem: the store or Vault is missing or failing, something was
+     not found or was refused; doctor: an error finding; tokens inspect: the token is
+     not valid. stderr says "error: <what> [<code>]" and "hint: <what to do>".
+  2  usage error, nothing was changed: an unknown command or option, a malformed value
+     (duration, --status, token id), a missing argument or a missing --yes.`;
+
 export function exitCodeFor(error: unknown): number {
   return error instanceof UsageError ? 2 : 1;
 }

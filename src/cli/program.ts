@@ -6,7 +6,7 @@ import { registerPolicy } from "./commands/policy.js";
 import { registerSecrets } from "./commands/secrets.js";
 import { registerTokens } from "./commands/tokens.js";
 import { CliContext, type CliOptions } from "./context.js";
-import { exitCodeFor, formatError, printableLines, processIo } from "./output.js";
+import { EXIT_CODES_HELP, exitCodeFor, formatError, printableLines, processIo } from "./output.js";
 
 export const VERSION = "0.1.0";
 
@@ -29,8 +29,10 @@ Configuration comes from the environment (prefix GOFR unless --env-prefix):
   GOFR_VAULT_PATH_PREFIX    default gofr/auth (shared by every service)
   GOFR_AUTH_STORE           embedded store file, default ./.gofr-auth/auth.db
 Signing secrets are never passed on the command line or in env vars.
+Only \`init\` creates a store; every other command refuses a missing one and, after it
+ran, names the store it used on stderr (Store: sqlite /abs/path).
 
-Exit codes: 0 ok, 1 failure (or a check found errors), 2 usage error.`,
+${EXIT_CODES_HELP}`,
     )
     .hook("preAction", (command) => {
       const options = command.optsWithGlobals() as {
@@ -69,6 +71,7 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
   const program = buildProgram(ctx);
   try {
     await program.parseAsync([...argv], { from: "user" });
+    ctx.nameStore();
     return ctx.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -2,7 +2,11 @@
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { EnvSecretSource } from "../secrets/env.js";
-import type { SecretSource, WritableSecretSource } from "../secrets/source.js";
+import {
+  ISSUER_SECRETS_PREFIX,
+  type SecretSource,
+  type WritableSecretSource,
+} from "../secrets/source.js";
 import type { AuthStore } from "../store/store.js";
 import type { AuthEnv } from "./env.js";
 
@@ -14,7 +18,19 @@ export interface OpenedBackend {
   writableSecretSource: WritableSecretSource;
   store: AuthStore;
   location: string;
+  /** Operator work the generic interfaces do not offer (the CLI's and doctor's). */
+  admin: StoreAdmin;
   close(): Promise<void>;
+}
+
+/** What only operators do to a store: list and delete issuer secrets, check the file. */
+export interface StoreAdmin {
+  /** Issuers with a signing secret of their own (`gofr/config/jwt-signing-secrets/<issuer>`), sorted. */
+  issuersWithOwnSecret(): Promise<string[]>;
+  /** Deletes the secret `name` with all its versions (Vault: its metadata too). */
+  deleteSecret(name: string): Promise<void>;
+  /** SQLite's `quick_check` problems (`[]` when sound); undefined for Vault. */
+  quickCheck(): string[] | undefined;
 }
 
 export interface OpenBackendOptions {
@@ -76,21 +92,33 @@ async function openVault(settings: AuthEnv, options: OpenBackendOptions) {
     clock: options.clock,
     logger: options.logger,
   });
+  const kv = client.kv(vault.mount);
+  const admin: StoreAdmin = {
+    // A KV v2 list of the folder (vault-api.md row 8); sub-folders (`name/`) are not issuers.
+    issuersWithOwnSecret: async () =>
+      (await kv.list(ISSUER_SECRETS_PREFIX)).filter((key) => !key.endsWith("/")).sort(),
+    // DELETE metadata/<path> removes every version and the key (vault-api.md row 13, D11).
+    deleteSecret: (name) => kv.deleteMetadata(name),
+    quickCheck: () => undefined,
+  };
   return {
     kind: "vault" as const,
     writableSecretSource: secrets,
     store,
     location: `${vault.url} (${vault.mount}/${settings.pathPrefix})`,
+    admin,
     close: () => client.close(),
   };
 }
 
 async function openSqlite(settings: AuthEnv, options: OpenBackendOptions) {
-  const [{ openAuthDatabase }, { SqliteSecretSource }, { SqliteAuthStore }] = await Promise.all([
-    import("../sqlite/database.js"),
-    import("../secrets/sqlite.js"),
-    import("../store/sqlite.js"),
-  ]);
+  const [{ openAuthDatabase }, { SqliteSecretSource }, { SqliteAuthStore }, secretAdmin] =
+    await Promise.all([
+      import("../sqlite/database.js"),
+      import("../secrets/sqlite.js"),
+      import("../store/sqlite.js"),
+      import("../sqlite/secret-admin.js"),
+    ]);
   const database = openAuthDatabase({
     path: settings.storeFile,
     create: options.createStore,
@@ -98,11 +126,19 @@ async function openSqlite(settings: AuthEnv, options: OpenBackendOptions) {
   });
   const secrets = new SqliteSecretSource({ database, clock: options.clock });
   const store = new SqliteAuthStore({ database });
+  const admin: StoreAdmin = {
+    issuersWithOwnSecret: async () => secretAdmin.listSecretNames(database, ISSUER_SECRETS_PREFIX),
+    deleteSecret: async (name) => {
+      secretAdmin.deleteSecret(database, name);
+    },
+    quickCheck: () => database.quickCheck(),
+  };
   return {
     kind: "sqlite" as const,
     writableSecretSource: secrets,
     store,
     location: database.path,
+    admin,
     close: async () => database.close(),
   };
 }

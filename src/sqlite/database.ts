@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { AuthError } from "../errors.js";
+import { AuthError, describeError } from "../errors.js";
 import { consoleLogger, type Logger } from "../log.js";
 import { closedError, toStoreError } from "./errors.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
@@ -141,6 +141,31 @@ export class AuthDatabase {
     return statement;
   }
 
+  /**
+   * SQLite's `PRAGMA quick_check`: the problems it finds in the file's pages and records
+   * (at most `maxProblems`), or `[]` when the file is sound. It reads every page (seconds
+   * for a large file) but skips the index-content cross-check of `integrity_check`. A
+   * failure to run the check counts as a problem: it is what a damaged file does.
+   */
+  quickCheck(maxProblems = 20): string[] {
+    this.assertOpen("quick_check");
+    const limit = Math.max(1, Math.trunc(maxProblems));
+    try {
+      const rows = this.#db.pragma(`quick_check(${limit})`, { simple: false }) as Array<
+        Record<string, unknown>
+      >;
+      // One row per problem, a row may hold several lines; "*** in database main ***"
+      // only says which attached database (there is one).
+      const problems = rows
+        .flatMap((row) => String(Object.values(row)[0]).split("\n"))
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !/^\*\*\* in database \w+ \*\*\*$/.test(line));
+      return problems.length === 1 && problems[0] === "ok" ? [] : problems;
+    } catch (error) {
+      return [describeError(error)];
+    }
+  }
+
   /** Registers one more user; pair with {@link release}. */
   retain(): this {
     this.assertOpen("attach to the database");
@@ -192,7 +217,7 @@ export function openAuthDatabase(options: OpenAuthDatabaseOptions = {}): AuthDat
   if (options.create === false && !existsSync(path)) {
     throw new AuthError("store_unavailable", `SQLite store ${path} does not exist`, {
       hint: "run `gofr-auth init` to create it, or point the store at the right file",
-      details: { path },
+      details: { path, missing: true },
     });
   }
   prepareFolder(dirname(path), policy, logger);

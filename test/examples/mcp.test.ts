@@ -88,14 +88,21 @@ describe("MCP reference server with auth", () => {
   });
 
   it("the SDK client cannot connect without a token", async () => {
-    await expect(connect(running.url)).rejects.toThrow(/401|unauthori[sz]ed|invalid_token/i);
+    // StreamableHTTPError carries the HTTP status as `code`, and quotes our body.
+    await expect(connect(running.url)).rejects.toMatchObject({
+      code: 401,
+      message: expect.stringContaining('"code":"token_missing"'),
+    });
   });
 
   it("refuses tools/list with 401, a Bearer challenge and our code for missing and bad tokens", async () => {
     const missing = await rawPost(running.url);
     expect(missing.status).toBe(401);
     expect(missing.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
-    expect(await missing.json()).toMatchObject({ error: "invalid_token", code: "token_missing" });
+    // The body every adapter sends (issue 17 item 9); the OAuth fields are in the header.
+    const missingBody = (await missing.json()) as Record<string, unknown>;
+    expect(Object.keys(missingBody).sort()).toEqual(["code", "error"]);
+    expect(missingBody.code).toBe("token_missing");
 
     const expired = await rawPost(running.url, `Bearer ${fixture.tokens.expired}`);
     expect(expired.status).toBe(401);
@@ -124,10 +131,9 @@ describe("MCP reference server while the secret store is down", () => {
       const response = await rawPost(running.url, `Bearer ${fixture.tokens.forSecretOutage}`);
       expect(response.status).toBe(500);
       expect(response.headers.get("www-authenticate")).toBeNull();
-      expect(await response.json()).toMatchObject({
-        error: "server_error",
-        code: "vault_unreachable",
-      });
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(Object.keys(body).sort()).toEqual(["code", "error"]);
+      expect(body.code).toBe("vault_unreachable");
     } finally {
       await running.close();
     }

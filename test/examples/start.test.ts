@@ -96,7 +96,9 @@ describe("npm start (the main job)", () => {
     // Ctrl-C in a terminal signals the whole foreground process group.
     process.kill(-(started.child.pid as number), "SIGINT");
     await started.exited;
-    expect(started.stdout()).toContain("Stopped: both services closed, store closed.");
+    expect(started.stdout()).toContain(
+      "Stopped: both services closed, session token revoked, store closed.",
+    );
     await expect(fetch(`${webUrl}/health`)).rejects.toThrow();
     await expect(fetch(`${mcpUrl}/health`)).rejects.toThrow();
     expect(started.stderr()).not.toContain(token);

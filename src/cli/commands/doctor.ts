@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { doctor } from "../../config/doctor.js";
+import { DOCTOR_FIX_HELP } from "../../config/doctor-integrity.js";
 import type { CliContext } from "../context.js";
-import { printable } from "../output.js";
+import { printable, UsageError } from "../output.js";
 
 const MARK = { ok: "ok   ", warn: "WARN ", error: "ERROR" } as const;
 
@@ -14,11 +15,19 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
       "--issuers <names>",
       "the fleet's other issuers: warn if this identity may read their signing secrets",
     )
-    .action(async (options: { offline?: boolean; issuers?: string }) => {
+    .option("--fix", "repair what is safe to repair (see below), then report")
+    .addHelpText(
+      "after",
+      `\nChecks the environment, the store's reachability, the signing secret, the reserved\ngroups, the store's integrity (SQLite quick_check; Vault name indexes against the\nrecords) and, on Vault, the identity's key scope. Each finding that is not ok has a fix.\n${DOCTOR_FIX_HELP}`,
+    )
+    .action(async (options: { offline?: boolean; issuers?: string; fix?: boolean }) => {
+      if (options.fix && options.offline)
+        throw new UsageError("--fix needs the store: drop --offline");
       const findings = await doctor({
         envPrefix: ctx.envPrefix,
         env: ctx.env,
         connect: !options.offline,
+        fix: options.fix ?? false,
         clock: ctx.clock,
         otherIssuers: (options.issuers ?? "")
           .split(",")

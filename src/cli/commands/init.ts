@@ -1,20 +1,51 @@
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { type Clock, systemClock } from "../../clock.js";
 import type { AuthEnabled } from "../../config/resolve.js";
-import { isAuthError } from "../../errors.js";
+import { AuthError, isAuthError } from "../../errors.js";
 import { RESERVED_GROUPS } from "../../groups/group.js";
 import type { SigningKey } from "../../secrets/signing-key.js";
 import { createSecretIfAbsent } from "../../secrets/source.js";
+import type { TokenRecord } from "../../tokens/record.js";
 import type { CliContext } from "../context.js";
 import { parseDuration, printable, shortTime } from "../output.js";
+import { deliverOrRevoke, TokenFile } from "../token-file.js";
+import { type TokenState, TokenStatusJudge } from "../token-status.js";
 
 export const INIT_ADMIN_TOKEN_NAME = "init-admin";
+/** How many replacement admin tokens (`init-admin-2`, ...) init looks through. */
+const MAX_INIT_ADMIN_TOKENS = 1000;
 
 export interface InitResult {
   secret: { created: boolean; name: string; version: number; fingerprint: string };
   groups: { created: string[] };
-  adminToken: { created: boolean; id: string; expiresAt: string | null; token?: string };
+  adminToken: {
+    created: boolean;
+    id: string;
+    name: string;
+    expiresAt: string | null;
+    token?: string;
+    /** The admin token this one replaces, no longer usable (revoked, expired, superseded). */
+    replaced?: { id: string; name: string; status: TokenState };
+  };
+}
+
+/** Where a newly minted admin token goes instead of the result (e.g. an output file). */
+export interface TokenDelivery {
+  deliver(token: string): Promise<void>;
+  /** Nothing was minted: undo the preparation. */
+  cancel(): Promise<void>;
+}
+
+export interface InitOptions {
+  adminExpiresInSeconds: number;
+  clock?: Clock;
+  /**
+   * Prepares the delivery of a new admin token; called only when one will be minted, and
+   * before minting, so that a bad target fails while no token exists. A failed delivery
+   * revokes the token.
+   */
+  prepareDelivery?: () => Promise<TokenDelivery>;
 }
 
 /** 256 random bits, base64 (as `openssl rand -base64 32`). */
@@ -23,13 +54,12 @@ export function generateSecret(): string {
 }
 
 /**
- * Bootstraps a store: signing secret if absent, reserved groups, one admin token. Never
- * overwrites anything, so running it twice changes nothing.
+ * Bootstraps a store: signing secret if absent, reserved groups, one usable admin token.
+ * Never overwrites anything, so running it twice changes nothing. When the admin token is
+ * no longer usable (revoked, expired, or signed with a superseded key) it mints a new one,
+ * named `init-admin-2`, `init-admin-3`, ... (names are never reused).
  */
-export async function initialize(
-  plane: AuthEnabled,
-  options: { adminExpiresInSeconds: number },
-): Promise<InitResult> {
+export async function initialize(plane: AuthEnabled, options: InitOptions): Promise<InitResult> {
   const { auth, secretProvider, secretSource } = plane;
   let created = false;
   let key: SigningKey;
@@ -47,32 +77,63 @@ export async function initialize(
   await auth.groups.ensureReservedGroups();
   const createdGroups = Object.keys(RESERVED_GROUPS).filter((name) => !before.has(name));
 
-  const existing = await auth.getTokenByName(INIT_ADMIN_TOKEN_NAME);
-  let adminToken: InitResult["adminToken"];
-  if (existing) {
-    adminToken = {
-      created: false,
-      id: existing.id,
-      expiresAt: existing.expiresAt?.toISOString() ?? null,
-    };
-  } else {
-    const minted = await auth.createToken({
-      groups: ["admin"],
-      name: INIT_ADMIN_TOKEN_NAME,
-      expiresInSeconds: options.adminExpiresInSeconds,
-    });
-    adminToken = {
-      created: true,
-      id: minted.record.id,
-      expiresAt: minted.record.expiresAt?.toISOString() ?? null,
-      token: minted.token,
-    };
-  }
   return {
     secret: { created, name: key.name, version: key.version, fingerprint: key.fingerprint },
     groups: { created: createdGroups },
-    adminToken,
+    adminToken: await ensureAdminToken(plane, options),
   };
+}
+
+async function ensureAdminToken(
+  plane: AuthEnabled,
+  options: InitOptions,
+): Promise<InitResult["adminToken"]> {
+  const { auth } = plane;
+  const { latest, freeName } = await initAdminTokens(plane);
+  const judge = new TokenStatusJudge(plane, (options.clock ?? systemClock)());
+  const status = latest && (await judge.statusOf(latest));
+  if (latest && status === "active") {
+    const expiresAt = latest.expiresAt?.toISOString() ?? null;
+    return { created: false, id: latest.id, name: latest.name ?? "", expiresAt };
+  }
+  const delivery = await options.prepareDelivery?.();
+  let minted: Awaited<ReturnType<typeof auth.createToken>>;
+  try {
+    minted = await auth.createToken({
+      groups: ["admin"],
+      name: freeName,
+      expiresInSeconds: options.adminExpiresInSeconds,
+    });
+  } catch (error) {
+    await delivery?.cancel();
+    throw error;
+  }
+  const { record, token } = minted;
+  if (delivery) await deliverOrRevoke(auth, record.id, () => delivery.deliver(token));
+  return {
+    created: true,
+    id: record.id,
+    name: freeName,
+    expiresAt: record.expiresAt?.toISOString() ?? null,
+    ...(delivery ? {} : { token }),
+    ...(latest && status ? { replaced: { id: latest.id, name: latest.name ?? "", status } } : {}),
+  };
+}
+
+/** The newest of `init-admin`, `init-admin-2`, ... and the first name not taken. */
+async function initAdminTokens(
+  plane: AuthEnabled,
+): Promise<{ latest: TokenRecord | undefined; freeName: string }> {
+  let latest: TokenRecord | undefined;
+  for (let n = 1; n <= MAX_INIT_ADMIN_TOKENS; n += 1) {
+    const name = n === 1 ? INIT_ADMIN_TOKEN_NAME : `${INIT_ADMIN_TOKEN_NAME}-${n}`;
+    const record = await plane.auth.getTokenByName(name);
+    if (!record) return { latest, freeName: name };
+    latest = record;
+  }
+  throw new AuthError("invalid_input", `More than ${MAX_INIT_ADMIN_TOKENS} init admin tokens`, {
+    hint: "create admin tokens with `gofr-auth tokens create --groups admin --name <name>`",
+  });
 }
 
 export function registerInit(program: Command, ctx: CliContext): void {
@@ -86,40 +147,57 @@ export function registerInit(program: Command, ctx: CliContext): void {
     )
     .addHelpText(
       "after",
-      "\nSafe to run again: an existing secret is never overwritten and the admin token is\nprinted only when it is created. To get a new admin token, revoke the old one\n(gofr-auth tokens revoke --name init-admin) and run init again.",
+      `
+The only command that creates a store: every other command refuses a missing one.
+Safe to run again: an existing secret is never overwritten and the admin token is printed
+only when it is created. When the admin token is no longer usable (revoked, expired, or
+signed with a rotated-away key), init creates a new one, init-admin-2, init-admin-3, ...
+So to replace it: gofr-auth tokens revoke --name <its name>, then gofr-auth init.
+With --output the file is created before the token is minted: if it cannot be, nothing is
+minted; if writing it fails afterwards, the new token is revoked.`,
     )
     .action(async (options: { adminExpires: string; output?: string }) => {
-      const plane = await ctx.open();
+      const adminExpiresInSeconds = parseDuration(options.adminExpires);
+      const output = options.output;
+      const plane = await ctx.open({ create: true });
+      ctx.storeNamed = true;
       const result = await initialize(plane, {
-        adminExpiresInSeconds: parseDuration(options.adminExpires),
+        adminExpiresInSeconds,
+        clock: ctx.clock,
+        prepareDelivery: output ? () => fileDelivery(output) : undefined,
       });
-      const { secret, groups } = result;
-      let { adminToken } = result;
-      if (options.output && adminToken.token) {
-        await writeFile(options.output, `${adminToken.token}\n`, { mode: 0o600, flag: "wx" });
-        const { token: _written, ...rest } = adminToken;
-        adminToken = rest;
-      }
-      const id = printable(adminToken.id); // from the store when it already existed
+      const { secret, groups, adminToken } = result;
       const lines = [
         `Store:          ${plane.backend} ${printable(plane.location)}`,
         `Signing secret: ${secret.name} v${secret.version} ${secret.fingerprint} (${secret.created ? "created" : "present, unchanged"})`,
         `Groups:         ${groups.created.length > 0 ? `created ${groups.created.join(", ")}` : "public and admin present, unchanged"}`,
-        !adminToken.created
-          ? `Admin token:    ${id} exists (not shown again)`
-          : adminToken.token
-            ? `Admin token:    created ${id}, expires ${shortTime(adminToken.expiresAt ? new Date(adminToken.expiresAt) : null)}. Shown once:\n\n${adminToken.token}\n`
-            : `Admin token:    created ${id}, saved to ${printable(options.output ?? "")} (mode 0600)`,
+        adminTokenLine(adminToken, output),
       ];
       if (!secret.created && groups.created.length === 0 && !adminToken.created) {
         lines.push("Nothing to do: the store was already initialised.");
       }
       ctx.emit(`${lines.join("\n")}\n`, {
         ...result,
-        adminToken:
-          options.output && adminToken.created
-            ? { ...adminToken, output: options.output }
-            : adminToken,
+        adminToken: output && adminToken.created ? { ...adminToken, output } : adminToken,
       });
     });
+}
+
+/** The output file, created before the token is minted. */
+async function fileDelivery(path: string): Promise<TokenDelivery> {
+  const file = await TokenFile.reserve(path);
+  return { deliver: (token) => file.write(token), cancel: () => file.discard() };
+}
+
+function adminTokenLine(adminToken: InitResult["adminToken"], output: string | undefined): string {
+  const id = printable(adminToken.id); // from the store when it already existed
+  const name = printable(adminToken.name);
+  if (!adminToken.created) return `Admin token:    ${name} ${id} exists (not shown again)`;
+  const replaced = adminToken.replaced
+    ? ` (replaces ${printable(adminToken.replaced.name)}, ${adminToken.replaced.status})`
+    : "";
+  const expires = shortTime(adminToken.expiresAt ? new Date(adminToken.expiresAt) : null);
+  return adminToken.token
+    ? `Admin token:    created ${name} ${id}${replaced}, expires ${expires}. Shown once:\n\n${adminToken.token}\n`
+    : `Admin token:    created ${name} ${id}${replaced}, saved to ${printable(output ?? "")} (mode 0600)`;
 }

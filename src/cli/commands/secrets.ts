@@ -9,6 +9,7 @@ import {
 import type { CliContext } from "../context.js";
 import { age, printable, shortTime, table, UsageError } from "../output.js";
 import { generateSecret } from "./init.js";
+import { noOwnSecret, registerSecretsDelete } from "./secrets-delete.js";
 
 export function registerSecrets(program: Command, ctx: CliContext): void {
   const secrets = program
@@ -17,14 +18,20 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
 
   secrets
     .command("status")
-    .description("version, fingerprint and age of the signing secrets")
-    .option("-i, --issuer <names>", "also show these issuers' own secrets (comma-separated)")
+    .description("version, fingerprint and age of the shared secret and every issuer's own")
+    .option(
+      "-i, --issuer <names>",
+      "also show these issuers (comma-separated), with or without their own secret",
+    )
     .action(async (options: { issuer?: string }) => {
-      const { secretSource } = await ctx.open();
-      const issuers = (options.issuer ?? "")
+      const { secretSource, admin } = await ctx.open();
+      const asked = (options.issuer ?? "")
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean);
+      // Every issuer secret in the store, then those asked about that have none.
+      const found = await admin.issuersWithOwnSecret();
+      const issuers = [...new Set([...found, ...asked])];
       const rows: Array<Record<string, unknown>> = [];
       for (const [owner, name] of [
         ["shared", SHARED_SECRET_NAME] as const,
@@ -78,7 +85,7 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
     .requiredOption("-i, --issuer <name>", "the issuing service or agent, e.g. deposito")
     .addHelpText(
       "after",
-      "\nUntil an issuer has its own secret it signs with the shared one. Migrate one issuer at a\ntime; roll back by deleting the issuer's secret (it falls back to the shared one).\nSee docs/operations.md.",
+      "\nUntil an issuer has its own secret it signs with the shared one. Migrate one issuer at a\ntime; roll back with gofr-auth secrets delete --issuer <name> --yes (it falls back\nto the shared one). See docs/operations.md.",
     )
     .action(async (options: { issuer: string }) => {
       const { secretSource } = await ctx.open();
@@ -112,7 +119,7 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
     )
     .addHelpText(
       "after",
-      "\nServices pick up the new version within their cache TTL (default 300 s), or at once\nwhen they meet a token naming it. Without a rotation grace, tokens signed with the old\nversion are rejected from then on: mint new ones. See docs/operations.md.",
+      "\nServices pick up the new version within their cache TTL (default 300 s), or at once\nwhen they meet a token naming it. Without a rotation grace, tokens signed with the old\nversion are rejected from then on (tokens list shows them superseded): mint new ones.\nOnly existing secrets are rotated: give an issuer its first one with secrets generate.\nSee docs/operations.md.",
     )
     .action(async (options: { issuer?: string; yes?: boolean }) => {
       if (!options.yes) {
@@ -120,33 +127,28 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
           "rotation invalidates tokens signed with the current version; run again with --yes to confirm",
         );
       }
-      const { secretSource } = await ctx.open();
+      const { secretSource, admin } = await ctx.open();
       const name = options.issuer ? issuerSecretName(options.issuer) : SHARED_SECRET_NAME;
-      let previous: string | undefined;
+      let previous: string;
       try {
         previous = fingerprint((await secretSource.read(name)).value);
       } catch (error) {
         if (!isAuthError(error, "secret_unavailable")) throw error;
-        if (!options.issuer) {
-          throw new AuthError(
-            "secret_unavailable",
-            `No shared signing secret at ${name} to rotate`,
-            {
-              hint: "run `gofr-auth init` first",
-            },
-          );
-        }
+        // Rotating creates nothing: a mistyped issuer must not get a secret of its own.
+        if (options.issuer) throw await noOwnSecret(options.issuer, "rotate", admin);
+        throw new AuthError("secret_unavailable", `No shared signing secret at ${name} to rotate`, {
+          hint: "run `gofr-auth init` first",
+        });
       }
       const written = await secretSource.write(name, generateSecret());
       const next = fingerprint((await secretSource.read(name, written.version)).value);
-      ctx.emit(
-        `Rotated ${printable(name)}: ${previous ?? "(none)"} -> ${next} (v${written.version})\n`,
-        {
-          name,
-          version: written.version,
-          oldFingerprint: previous ?? null,
-          newFingerprint: next,
-        },
-      );
+      ctx.emit(`Rotated ${printable(name)}: ${previous} -> ${next} (v${written.version})\n`, {
+        name,
+        version: written.version,
+        oldFingerprint: previous,
+        newFingerprint: next,
+      });
     });
+
+  registerSecretsDelete(secrets, ctx);
 }

@@ -1,11 +1,17 @@
-import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { AuthError, isAuthError } from "../../errors.js";
-import { decodeUnverified } from "../../tokens/decode.js";
-import type { TokenRecord, TokenStatus } from "../../tokens/record.js";
+import { AuthError } from "../../errors.js";
 import type { CliContext } from "../context.js";
 import { parseDuration, printable, remaining, shortTime, table, UsageError } from "../output.js";
+import { deliverOrRevoke, TokenFile } from "../token-file.js";
 import { readTokenInput, TOKEN_INPUT_HELP } from "../token-input.js";
+import {
+  recordJson,
+  TOKEN_STATUS_HELP,
+  TOKEN_STATUSES,
+  type TokenState,
+  TokenStatusJudge,
+} from "../token-status.js";
+import { registerTokensInspect } from "./tokens-inspect.js";
 
 export function registerTokens(program: Command, ctx: CliContext): void {
   const tokens = program
@@ -40,15 +46,18 @@ export function registerTokens(program: Command, ctx: CliContext): void {
         const expiresInSeconds = parseDuration(options.expires);
         const { auth: plane } = await ctx.open();
         const auth = options.issuer ? plane.forIssuer(options.issuer) : plane;
-        const { token, record, kid } = await auth.createToken({
-          groups,
-          expiresInSeconds,
-          name: options.name,
-        });
-        if (options.output) {
-          await writeFile(options.output, `${token}\n`, { mode: 0o600, flag: "wx" });
+        // Before minting: a bad --output fails while no token exists.
+        const file = options.output ? await TokenFile.reserve(options.output) : undefined;
+        let minted: Awaited<ReturnType<typeof auth.createToken>>;
+        try {
+          minted = await auth.createToken({ groups, expiresInSeconds, name: options.name });
+        } catch (error) {
+          await file?.discard();
+          throw error;
         }
-        const summary = { ...recordJson(record), kid };
+        const { token, record, kid } = minted;
+        if (file) await deliverOrRevoke(auth, record.id, () => file.write(token));
+        const summary = { ...recordJson(record, "active"), kid };
         if (ctx.json) {
           ctx.emit(
             "",
@@ -69,24 +78,35 @@ export function registerTokens(program: Command, ctx: CliContext): void {
   tokens
     .command("list")
     .description("list tokens, newest first (never shows the tokens themselves)")
-    .option("-s, --status <status>", "active or revoked")
+    .option("-s, --status <status>", `only tokens in this status: ${TOKEN_STATUSES.join(", ")}`)
+    .addHelpText("after", TOKEN_STATUS_HELP)
     .action(async (options: { status?: string }) => {
-      if (options.status && options.status !== "active" && options.status !== "revoked") {
-        throw new UsageError(`--status must be active or revoked, got '${options.status}'`);
+      const wanted = options.status as TokenState | undefined;
+      if (wanted !== undefined && !TOKEN_STATUSES.includes(wanted)) {
+        throw new UsageError(
+          `--status must be one of ${TOKEN_STATUSES.join(", ")}, got '${options.status}'`,
+        );
       }
-      const { auth } = await ctx.open();
-      const records = await auth.listTokens({ status: options.status as TokenStatus | undefined });
+      const plane = await ctx.open();
       const now = ctx.clock();
-      const rows = records.map((r) => [
-        r.id,
-        r.name ?? "-",
-        statusOf(r, now),
-        r.groups.join(","),
-        remaining(r.expiresAt, now),
+      const judge = new TokenStatusJudge(plane, now);
+      const judged = await Promise.all(
+        (await plane.auth.listTokens()).map(async (record) => ({
+          record,
+          status: await judge.statusOf(record),
+        })),
+      );
+      const shown = judged.filter(({ status }) => wanted === undefined || status === wanted);
+      const rows = shown.map(({ record, status }) => [
+        record.id,
+        record.name ?? "-",
+        status,
+        record.groups.join(","),
+        remaining(record.expiresAt, now),
       ]);
       ctx.emit(
-        `${table(["ID", "NAME", "STATUS", "GROUPS", "EXPIRES IN"], rows)}Total: ${records.length} tokens\n`,
-        records.map(recordJson),
+        `${table(["ID", "NAME", "STATUS", "GROUPS", "EXPIRES IN"], rows)}Total: ${shown.length} tokens\n`,
+        shown.map(({ record, status }) => recordJson(record, status)),
       );
     });
 
@@ -104,6 +124,12 @@ export function registerTokens(program: Command, ctx: CliContext): void {
           throw new UsageError("give a token id, a token (-, --token-file), or --name");
         }
         if (idOrToken && options.name) throw new UsageError("give a token or --name, not both");
+        // Not quoted: it may be a mangled token.
+        if (idOrToken && !UUID.test(idOrToken) && idOrToken.split(".").length !== 3) {
+          throw new UsageError(
+            "expected a token id (a UUID, see `gofr-auth tokens list`) or a token (three parts separated by dots)",
+          );
+        }
         const { auth } = await ctx.open();
         let target = idOrToken;
         if (options.name) {
@@ -120,82 +146,12 @@ export function registerTokens(program: Command, ctx: CliContext): void {
           changed
             ? `Token ${printable(record.id)} revoked\n`
             : `Token ${printable(record.id)} was already revoked at ${shortTime(record.revokedAt)} (unchanged)\n`,
-          { ...recordJson(record), changed },
+          { ...recordJson(record, "revoked"), changed },
         );
       },
     );
 
-  tokens
-    .command("inspect")
-    .description("show a token's header, claims, validity and signing key (exit 1 if invalid)")
-    .argument("[token]", "the token, or - to read it from stdin (prefer - or --token-file)")
-    .option("--token-file <path>", "read the token from this file")
-    .addHelpText("after", TOKEN_INPUT_HELP)
-    .action(async (argument: string | undefined, options: { tokenFile?: string }) => {
-      const token = await readTokenInput(ctx, argument, options.tokenFile);
-      if (!token) throw new UsageError("give the token: -, --token-file <path>, or as an argument");
-      const { header, payload } = decodeUnverified(token);
-      const { auth } = await ctx.open();
-      let validity: { valid: boolean; code?: string; reason?: string };
-      try {
-        await auth.verifyToken(token);
-        validity = { valid: true };
-      } catch (error) {
-        if (!isAuthError(error) || error.category === "unavailable") throw error;
-        validity = { valid: false, code: error.code, reason: error.message };
-      }
-      const current = await auth.tokens.secretProvider.getKey();
-      const record =
-        typeof payload.jti === "string"
-          ? await auth.getToken(payload.jti).catch(() => undefined)
-          : undefined;
-      const key = {
-        kid: header.kid ?? null,
-        currentVersion: current.version,
-        currentFingerprint: current.fingerprint,
-      };
-      const result = {
-        header,
-        claims: payload,
-        validity,
-        key,
-        record: record ? recordJson(record) : null,
-      };
-      if (!validity.valid) ctx.exitCode = 1;
-      const now = ctx.clock();
-      const exp = typeof payload.exp === "number" ? new Date(payload.exp * 1000) : null;
-      // Every line quotes the token or the store: each is escaped for the terminal (one line
-      // each, so a line break in a claim cannot fake another line).
-      ctx.emit(
-        [
-          `Header:    ${JSON.stringify(header)}`,
-          `Claims:    ${JSON.stringify(payload)}`,
-          `Signed by: ${header.kid ?? "(no kid: the current shared key)"}; current key v${current.version} ${current.fingerprint}`,
-          `Expires:   ${shortTime(exp)} (${remaining(exp, now)})`,
-          `Record:    ${record ? `${statusOf(record, now)}${record.name ? `, name ${record.name}` : ""}` : "not in the store"}`,
-          `Status:    ${validity.valid ? "VALID" : `INVALID [${validity.code}] ${validity.reason}`}`,
-        ]
-          .map((line) => `${printable(line)}\n`)
-          .join(""),
-        result,
-      );
-    });
+  registerTokensInspect(tokens, ctx);
 }
 
-function statusOf(record: TokenRecord, nowMs: number): string {
-  if (record.status === "revoked") return "revoked";
-  if (record.expiresAt && record.expiresAt.getTime() <= nowMs) return "expired";
-  return "active";
-}
-
-export function recordJson(record: TokenRecord) {
-  return {
-    id: record.id,
-    name: record.name,
-    groups: record.groups,
-    status: record.status,
-    createdAt: record.createdAt.toISOString(),
-    expiresAt: record.expiresAt?.toISOString() ?? null,
-    revokedAt: record.revokedAt?.toISOString() ?? null,
-  };
-}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

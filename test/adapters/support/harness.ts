@@ -93,7 +93,7 @@ export const harnesses: AdapterHarness[] = [
     unavailableStatus: 500,
     retryAfter: false,
     supportsOptional: false,
-    messageField: "error_description",
+    messageField: "error",
     start: (options) => {
       const app = express();
       app.get("/r", mcpBearerAuth(options), (req, res) => {
