@@ -97,9 +97,11 @@ export class AuthService {
 
   /**
    * Verifies a token and returns who it belongs to. Store-checked by default: the record
-   * must exist, be active, name the token's issuer and signing key (otherwise
-   * {@link RECORD_MISMATCH_CODE}: token ids are not secret, so another key must not replay
-   * a record) and carry the same groups as the token.
+   * must exist, be active, not be expired (a token never outlives its record: an earlier
+   * `expires_at` there wins, with the same clock tolerance), name the token's issuer and
+   * signing key (otherwise {@link RECORD_MISMATCH_CODE}: token ids are not secret, so
+   * another key must not replay a record), carry the same groups as the token, and, when
+   * it binds a client (`fingerprint`), the token's `fp` claim must be that binding.
    */
   async verifyToken(token: string, options: VerifyTokenOptions = {}): Promise<AuthContext> {
     const verified = await this.tokens.verify(token, { fingerprint: options.fingerprint });
@@ -117,6 +119,7 @@ export class AuthService {
           details: { token_id: claims.jti },
         });
       }
+      this.checkRecordLimits(record, claims.fp);
       const mismatch = recordMismatch(record, claims.iss, verified.keyLabel);
       if (mismatch) {
         throw new AuthError(RECORD_MISMATCH_CODE, `The token is not its record's: ${mismatch}`, {
@@ -131,6 +134,27 @@ export class AuthService {
       }
     }
     return new AuthContext(claims, verified.header.kid);
+  }
+
+  /** The record's own expiry and client binding, which the token must not escape. */
+  private checkRecordLimits(record: TokenRecord, fp: string | undefined): void {
+    const toleranceMs = this.tokens.clockToleranceSeconds * 1000;
+    if (record.expiresAt !== null && this.clock() >= record.expiresAt.getTime() + toleranceMs) {
+      throw new AuthError("token_expired", "The token's record has expired", {
+        hint: "mint a new token",
+        details: { token_id: record.id, expired_at: record.expiresAt.toISOString() },
+      });
+    }
+    if (record.fingerprint !== null && fp !== record.fingerprint) {
+      throw new AuthError(
+        "token_invalid",
+        "The token is not bound to the client its record names",
+        {
+          hint: "the record's fingerprint and the token's fp claim differ; mint a new token",
+          details: { token_id: record.id },
+        },
+      );
+    }
   }
 
   /**

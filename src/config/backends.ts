@@ -125,7 +125,7 @@ async function openSqlite(settings: AuthEnv, options: OpenBackendOptions) {
     logger: options.logger,
   });
   const secrets = new SqliteSecretSource({ database, clock: options.clock });
-  const store = new SqliteAuthStore({ database });
+  const store = new SqliteAuthStore({ database, logger: options.logger });
   const admin: StoreAdmin = {
     issuersWithOwnSecret: async () => secretAdmin.listSecretNames(database, ISSUER_SECRETS_PREFIX),
     deleteSecret: async (name) => {

@@ -9,12 +9,12 @@ import { type Clock, systemClock } from "../clock.js";
 import { describeError, isAuthError } from "../errors.js";
 import { RESERVED_GROUPS } from "../groups/group.js";
 import { silentLogger } from "../log.js";
-import { checkNameIndexes } from "../store/index-drift.js";
-import type { AuthStore } from "../store/store.js";
 import { DEFAULT_AUDIENCE } from "../tokens/claims.js";
 import type { VaultHealth, VaultNodeState } from "../vault/client.js";
 import { detectContainer } from "./container.js";
+import { checkIndexDrift, checkSqliteIntegrity } from "./doctor-integrity.js";
 import { checkKeyScope, checkPlainHttp } from "./doctor-policy.js";
+import { checkStoredRecords } from "./doctor-records.js";
 import {
   type AuthEnv,
   DEFAULT_CREDS_FILE,
@@ -46,6 +46,8 @@ export interface DoctorOptions {
   inContainer?: boolean;
   /** Other issuers of the fleet whose secrets this service must not read (key scope check). */
   otherIssuers?: readonly string[];
+  /** Repair what is safe to repair (see `DOCTOR_FIX_HELP`). Default false: only report. */
+  fix?: boolean;
   /** Allowed difference between our clock and Vault's. Default 30 s (the token tolerance). */
   maxClockSkewSeconds?: number;
   clock?: Clock;
@@ -243,13 +245,22 @@ async function liveChecks(
       createStore: false,
     });
   } catch (error) {
-    add("error", "store_unreachable", `Cannot open the configured store: ${describeError(error)}`);
+    const hint = isAuthError(error) ? (error.hint ?? "") : "";
+    add(
+      "error",
+      "store_unreachable",
+      `Cannot open the configured store: ${describeError(error)}`,
+      hint,
+    );
     return;
   }
   if (!resolved.authEnabled) return;
   try {
     try {
-      const key = await resolved.secretProvider.getKey();
+      // The key this service signs with: the shared one, or its own once that is all it accepts.
+      const key = settings.acceptSharedKey
+        ? await resolved.secretProvider.getKey()
+        : (await resolved.keyRing.mintingKey(settings.issuer)).key;
       add(
         "ok",
         "secret_ok",
@@ -259,7 +270,9 @@ async function liveChecks(
       const code = isAuthError(error, "secret_too_weak") ? "secret_too_weak" : "secret_unreachable";
       add("error", code, describeError(error), isAuthError(error) ? (error.hint ?? "") : "");
     }
-    await checkIndexDrift(resolved.store, add);
+    checkSqliteIntegrity(resolved.admin, resolved.location, add);
+    await checkIndexDrift(resolved.store, add, options.fix ?? false);
+    await checkStoredRecords(resolved.store, add);
     try {
       const missing: string[] = [];
       for (const name of Object.keys(RESERVED_GROUPS)) {
@@ -410,23 +423,4 @@ function checkVaultClock(vaultTime: Date | undefined, options: DoctorOptions, ad
 
 function isTrue(value: string | undefined): boolean {
   return value !== undefined && ["1", "true", "yes", "on"].includes(value.toLowerCase());
-}
-
-/** Name indexes that disagree with their records (Vault only; see `store/index-drift.ts`). */
-async function checkIndexDrift(store: AuthStore, add: Add): Promise<void> {
-  let drift: Awaited<ReturnType<typeof checkNameIndexes>>;
-  try {
-    drift = await checkNameIndexes(store);
-  } catch (error) {
-    add(
-      "warn",
-      "name_indexes_unchecked",
-      `Cannot check the name indexes against the records: ${describeError(error)}`,
-      "check with an identity that may read and list the auth paths",
-    );
-    return;
-  }
-  if (drift === undefined) return;
-  for (const item of drift) add("warn", item.code, item.message, item.hint);
-  if (drift.length === 0) add("ok", "name_indexes_ok", "The name indexes match the records");
 }

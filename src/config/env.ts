@@ -44,8 +44,14 @@ export interface AuthEnv {
   rotationGraceSeconds: number;
   /** `store` (Vault or SQLite, the default) or `env` (legacy JWT_SECRET_* variables). */
   secretSource: "store" | "env";
-  /** Issuers must sign with their own secret: no shared fallback. */
+  /** Issuers must sign with their own secret: no shared fallback (also when `!acceptSharedKey`). */
   strictIssuerKeys: boolean;
+  /**
+   * Tokens signed with the shared key verify (default true). `<P>_ACCEPT_SHARED_KEY=0`
+   * ends the migration to per-issuer keys: shared-key tokens are refused, with or without
+   * `iss` (implies strict issuer keys).
+   */
+  acceptSharedKey: boolean;
   /** Non-canonical path prefix or audience allowed (with a warning) instead of refused. */
   allowNonCanonical: boolean;
 }
@@ -152,6 +158,7 @@ const VARIABLES = {
     example: "store",
   },
   STRICT_ISSUER_KEYS: { schema: flag, example: "0" },
+  ACCEPT_SHARED_KEY: { schema: flag, example: "1 (0 once every issuer has its own key)" },
 } as const;
 
 type VariableName = keyof typeof VARIABLES;
@@ -242,7 +249,8 @@ export function readAuthEnv(envPrefix: string, env: NodeJS.ProcessEnv): AuthEnv 
     tokenCacheTtlSeconds: parsed.TOKEN_CACHE_TTL ?? 30,
     rotationGraceSeconds: parsed.ROTATION_GRACE ?? 0,
     secretSource: parsed.SECRET_SOURCE ?? "store",
-    strictIssuerKeys: parsed.STRICT_ISSUER_KEYS ?? false,
+    strictIssuerKeys: (parsed.STRICT_ISSUER_KEYS ?? false) || parsed.ACCEPT_SHARED_KEY === false,
+    acceptSharedKey: parsed.ACCEPT_SHARED_KEY ?? true,
     allowNonCanonical,
   };
 }

@@ -10,7 +10,7 @@ import { KeyRing } from "../secrets/keyring.js";
 import type { JwtSecretProvider } from "../secrets/provider.js";
 import type { WritableSecretSource } from "../secrets/source.js";
 import type { AuthStore } from "../store/store.js";
-import { openBackend } from "./backends.js";
+import { openBackend, type StoreAdmin } from "./backends.js";
 import { type AuthEnv, readAuthEnv } from "./env.js";
 
 export type Backend = "vault" | "sqlite";
@@ -51,6 +51,8 @@ export interface AuthEnabled {
   backend: Backend;
   /** Where the data lives, for banners: the Vault URL or the SQLite file. */
   location: string;
+  /** Operator work: list and delete issuer secrets, check the SQLite file (CLI, doctor). */
+  admin: StoreAdmin;
   settings: AuthEnv;
   /** Stops renewal timers and closes files and connections. */
   close(): Promise<void>;
@@ -89,6 +91,7 @@ export async function resolveAuthConfig(
   const keyRing = new KeyRing({
     source: backend.secretSource,
     strict: settings.strictIssuerKeys,
+    acceptSharedKey: settings.acceptSharedKey,
     cacheTtlSeconds: settings.secretTtlSeconds,
     clock,
     logger,
@@ -116,12 +119,16 @@ export async function resolveAuthConfig(
     issuer: settings.issuer,
     backend: backend.kind,
     location: backend.location,
+    admin: backend.admin,
     settings,
     close: backend.close,
   };
   if (options.checkSecret ?? true) {
     try {
-      const key = await secretProvider.getKey();
+      // Without the shared key, the key this service signs with is its own.
+      const key = settings.acceptSharedKey
+        ? await secretProvider.getKey()
+        : (await keyRing.mintingKey(settings.issuer)).key;
       logger.info("Auth ready", {
         backend: backend.kind,
         location: backend.location,

@@ -22,4 +22,10 @@ export {
   SHARED_SECRET_NAME,
   type WritableSecretSource,
 } from "./source.js";
-export { assertUsableSecret, MIN_SECRET_BYTES } from "./validate.js";
+export {
+  assertUsableSecret,
+  MIN_DISTINCT_CHARACTERS,
+  MIN_SECRET_BYTES,
+  type UsableSecretOptions,
+  weakSecretReason,
+} from "./validate.js";

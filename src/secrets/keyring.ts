@@ -19,6 +19,14 @@ export interface KeyRingOptions {
   perIssuerKeys?: boolean;
   /** Forbid the shared fallback: an issuer without its own secret cannot mint or verify. */
   strict?: boolean;
+  /**
+   * Accept the shared key at all. Default true. False is the last step of the migration to
+   * per-issuer keys: no token signed with the shared key verifies (with or without `iss`,
+   * whatever `trustedIssuers` says) and no issuer mints with it. Implies `strict`.
+   */
+  acceptSharedKey?: boolean;
+  /** Accept weak secret values (see `JwtSecretProviderOptions.allowWeakSecrets`); tests only. */
+  allowWeakSecrets?: boolean;
   cacheTtlSeconds?: number;
   refreshAheadSeconds?: number;
   /**
@@ -63,6 +71,8 @@ export const ABSENT_ISSUERS_REMEMBERED = 1024;
 export class KeyRing {
   readonly shared: JwtSecretProvider;
   readonly strict: boolean;
+  /** False once every issuer has its own key: shared-key tokens are refused. */
+  readonly acceptSharedKey: boolean;
   readonly perIssuerKeys: boolean;
   private readonly options: KeyRingOptions;
   private readonly clock: Clock;
@@ -88,10 +98,12 @@ export class KeyRing {
         name: SHARED_SECRET_NAME,
         cacheTtlSeconds: options.cacheTtlSeconds,
         refreshAheadSeconds: options.refreshAheadSeconds,
+        allowWeakSecrets: options.allowWeakSecrets,
         clock: this.clock,
         logger: this.logger,
       });
-    this.strict = options.strict ?? false;
+    this.acceptSharedKey = options.acceptSharedKey ?? true;
+    this.strict = (options.strict ?? false) || !this.acceptSharedKey;
     this.perIssuerKeys = options.perIssuerKeys ?? true;
     this.absentTtlMs = (options.absentTtlSeconds ?? this.shared.cacheTtlMs / 1000) * 1000;
   }
@@ -130,7 +142,9 @@ export class KeyRing {
 
   /**
    * Loads the issuer's own current key; `undefined` when it has none (remembered for
-   * `absentTtlSeconds`). Store failures reject: they are not "absent".
+   * `absentTtlSeconds`). Only the source's explicit not-found (`secret_unavailable`) means
+   * "none"; every other failure rejects (a 503), so an outage never turns into a fallback
+   * to the shared key for minting, nor into "no such key" (a 401) for verifying.
    */
   async ownKey(issuer: string): Promise<SigningKey | undefined> {
     if (!this.perIssuerKeys || this.isKnownAbsent(issuer)) return undefined;
@@ -159,9 +173,12 @@ export class KeyRing {
     const provider = own && this.own.get(issuer);
     if (own && provider) return { label: issuer, provider, key: own };
     if (this.strict) {
+      const why = this.acceptSharedKey
+        ? "strict mode forbids the shared fallback"
+        : "the shared key is not accepted (acceptSharedKey: false)";
       throw new AuthError(
         "secret_unavailable",
-        `Issuer '${issuer}' has no signing secret of its own and strict mode forbids the shared fallback`,
+        `Issuer '${issuer}' has no signing secret of its own and ${why}`,
         {
           hint: `create one: gofr-auth secrets generate --issuer ${issuer}`,
           details: { issuer, secret: issuerSecretName(issuer) },
@@ -175,12 +192,12 @@ export class KeyRing {
 
   /** For each issuer: own secret or shared fallback, version, fingerprint, creation time. */
   async status(issuers: readonly string[]): Promise<IssuerKeyStatus[]> {
-    const shared = await this.shared.getKey();
     const result: IssuerKeyStatus[] = [];
     for (const issuer of issuers) {
       this.absentUntil.delete(issuer); // status always asks the store
       const own = await this.ownKey(issuer);
-      const key = own ?? shared;
+      // The shared key is read only when needed: a role may no longer be allowed to.
+      const key = own ?? (await this.shared.getKey());
       result.push({
         issuer,
         source: own ? "own" : "fallback",
@@ -221,6 +238,7 @@ export class KeyRing {
       name: issuerSecretName(issuer),
       cacheTtlSeconds: this.options.cacheTtlSeconds ?? this.shared.cacheTtlMs / 1000,
       refreshAheadSeconds: this.options.refreshAheadSeconds,
+      allowWeakSecrets: this.options.allowWeakSecrets,
       clock: this.clock,
       logger: this.logger,
     });

@@ -6,11 +6,17 @@ export interface MemorySecretSourceOptions {
   /** Initial secrets by name; each becomes version 1. */
   secrets?: Record<string, string>;
   clock?: Clock;
+  /**
+   * Let providers accept weak values (fixed test secrets such as `TEST_SECRET`). Default
+   * true: this source holds what code put in it, for tests and single-process tools.
+   */
+  allowWeakSecrets?: boolean;
 }
 
 /** A versioned in-memory source: every write of a name appends a new version. */
 export class MemorySecretSource implements WritableSecretSource {
   readonly description = "memory";
+  readonly allowsWeakSecrets: boolean;
   private readonly versions = new Map<string, SecretVersion[]>();
   private readonly clock: Clock;
   /** Reads served so far, by name (tests use it to count store round trips). */
@@ -18,6 +24,7 @@ export class MemorySecretSource implements WritableSecretSource {
 
   constructor(options: MemorySecretSourceOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.allowsWeakSecrets = options.allowWeakSecrets ?? true;
     for (const [name, value] of Object.entries(options.secrets ?? {})) this.set(name, value);
   }
 

@@ -21,6 +21,12 @@ export interface JwtSecretProviderOptions {
   refreshAheadSeconds?: number;
   /** How many old versions `getVersion` keeps. Default 8. */
   maxCachedVersions?: number;
+  /**
+   * Accept weak values (see `weakSecretReason`: placeholders, low variety, repeated
+   * patterns, the public test secret). Default: what the source says (`allowsWeakSecrets`,
+   * true only for the memory source of tests), else false. Never in production.
+   */
+  allowWeakSecrets?: boolean;
   clock?: Clock;
   logger?: Logger;
 }
@@ -41,6 +47,11 @@ export interface SecretProviderStats {
   /** Background refresh-ahead reads that failed (the cached value stayed in use). */
   refreshFailures: number;
   rotations: number;
+  /**
+   * Reads that answered an older version than one already loaded (a stale replica, a
+   * restored backup): ignored, the newer key stayed in use.
+   */
+  staleReads: number;
 }
 
 interface ProviderEvents {
@@ -56,6 +67,10 @@ interface ProviderEvents {
  * - `current()` is the synchronous hot path: the cached value, or `undefined` when cold or
  *   expired. Near expiry it starts a background refresh (refresh-ahead).
  * - A changed value logs a WARNING with old and new fingerprints and emits `rotated`.
+ * - Versions only move forward: a read answering an older version than the one loaded (a
+ *   stale replica, a restored backup) is logged once as an error and ignored, so a
+ *   rotation is never rolled back. A lower version created after the loaded one is a
+ *   secret deleted and written anew, and is taken.
  * - A failed read rejects with a typed {@link AuthError}; there is no fallback secret.
  */
 export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
@@ -66,6 +81,7 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
   private readonly maxCachedVersions: number;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly allowWeak: boolean;
 
   private key: SigningKey | undefined;
   private expiresAt = 0;
@@ -73,7 +89,15 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
   private readonly versions = new Map<number, SigningKey>();
   private readonly versionReads = new Map<number, Promise<SigningKey>>();
   private previousGraceMs = 0;
-  readonly stats: SecretProviderStats = { reads: 0, failures: 0, refreshFailures: 0, rotations: 0 };
+  /** The stale version last reported, so a store stuck on it logs one error, not one per read. */
+  private reportedStale: number | undefined;
+  readonly stats: SecretProviderStats = {
+    reads: 0,
+    failures: 0,
+    refreshFailures: 0,
+    rotations: 0,
+    staleReads: 0,
+  };
 
   constructor(options: JwtSecretProviderOptions) {
     super();
@@ -97,6 +121,7 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
     this.maxCachedVersions = options.maxCachedVersions ?? 8;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? consoleLogger({ name: "jwt-secret-provider", level: "warn" });
+    this.allowWeak = options.allowWeakSecrets ?? options.source.allowsWeakSecrets ?? false;
   }
 
   /** The secret value: cached while fresh, else one shared read of the source. */
@@ -197,16 +222,19 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
     let key: SigningKey;
     try {
       const read = await this.source.read(this.name);
-      assertUsableSecret(this.name, read.value);
+      assertUsableSecret(this.name, read.value, { allowWeak: this.allowWeak });
       key = new SigningKey(this.name, read.value, read.version, read.createdAt);
     } catch (error) {
       this.stats.failures += 1;
       throw toAuthError(error, this.name, this.source);
     }
     const previous = this.key;
+    if (previous && isStale(key, previous)) return this.keepAfterStaleRead(previous, key);
+    this.reportedStale = undefined;
     if (previous && previous.fingerprint !== key.fingerprint) {
       this.stats.rotations += 1;
-      this.rememberVersion(previous);
+      if (key.version > previous.version) this.rememberVersion(previous);
+      else this.forgetOldGeneration(previous, key);
       const event: SecretRotatedEvent = {
         name: this.name,
         oldFingerprint: previous.fingerprint,
@@ -235,6 +263,40 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
     return key;
   }
 
+  /**
+   * The store answered an older version than the one loaded: keep the loaded key for
+   * another TTL (re-checked then), and say so once per stale version.
+   */
+  private keepAfterStaleRead(kept: SigningKey, stale: SigningKey): SigningKey {
+    this.stats.staleReads += 1;
+    this.expiresAt = this.clock() + this.cacheTtlMs;
+    if (this.reportedStale !== stale.version) {
+      this.reportedStale = stale.version;
+      this.logger.error("Secret store answered an older signing secret version; kept the newer", {
+        secret: this.name,
+        version_read: stale.version,
+        fingerprint_read: stale.fingerprint,
+        version_kept: kept.version,
+        fingerprint_kept: kept.fingerprint,
+        hint: "a stale replica or a restored backup answers; a rotation is never rolled back in a running process (restart it to accept the older version on purpose)",
+      });
+    }
+    return kept;
+  }
+
+  /**
+   * The secret was deleted and written anew (its versions restart, created after the key
+   * held): the versions kept from before belong to the old secret and must never verify.
+   */
+  private forgetOldGeneration(previous: SigningKey, key: SigningKey): void {
+    this.versions.clear();
+    this.logger.warn("JWT signing secret was re-created; older versions are forgotten", {
+      secret: this.name,
+      old_version: previous.version,
+      new_version: key.version,
+    });
+  }
+
   /** See {@link holdPreviousVersionFor}. A failed read only means old tokens are refused. */
   private async holdPrevious(latest: SigningKey): Promise<void> {
     const previous = latest.version - 1;
@@ -260,7 +322,7 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
   private async readVersion(version: number): Promise<SigningKey> {
     try {
       const read = await this.source.read(this.name, version);
-      assertUsableSecret(this.name, read.value);
+      assertUsableSecret(this.name, read.value, { allowWeak: this.allowWeak });
       const key = new SigningKey(this.name, read.value, read.version, read.createdAt);
       this.rememberVersion(key);
       return key;
@@ -278,10 +340,28 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
   }
 }
 
+/**
+ * True when `read` must not replace `held` because it is older: a lower version not
+ * created after `held` (a lower one created later is the secret deleted and written anew,
+ * whose versions start again), or the same version with another value created before
+ * `held` (the old secret of a store since re-created).
+ */
+function isStale(read: SigningKey, held: SigningKey): boolean {
+  const readAt = read.createdAt.getTime();
+  const heldAt = held.createdAt.getTime();
+  if (read.version < held.version) return readAt <= heldAt;
+  return read.version === held.version && read.fingerprint !== held.fingerprint && readAt < heldAt;
+}
+
+/**
+ * A source's own `AuthError` as is (its `secret_unavailable` is the only "not found");
+ * anything else it threw is an outage, `store_unavailable`, never "not found": a key ring
+ * would otherwise read a failing custom source as "this issuer has no own key".
+ */
 function toAuthError(error: unknown, name: string, source: SecretSource): AuthError {
   if (isAuthError(error)) return error;
   return new AuthError(
-    "secret_unavailable",
+    "store_unavailable",
     `Could not read signing secret '${name}' from ${source.description}: ${describeError(error)}`,
     { cause: error, hint: "check that the secret store is reachable", details: { secret: name } },
   );

@@ -23,9 +23,18 @@ export interface SecretSource {
   readonly description: string;
   /**
    * The latest version of `name`, or the given version. Rejects with an `AuthError`
-   * (`secret_unavailable` when absent, a `vault_*` code when the store fails).
+   * (`secret_unavailable` when absent, a `vault_*` or `store_unavailable` code when the
+   * store fails). `secret_unavailable` is the only "not found": a key ring reads it as
+   * "this issuer has no own secret" and falls back to the shared one, so a source must
+   * never use it for a failure. Any other rejection (a plain `Error` too) is an outage:
+   * callers fail closed (503).
    */
   read(name: string, version?: number): Promise<SecretVersion>;
+  /**
+   * True for in-process sources whose values come from code (the memory source of tests):
+   * providers then skip the weak-value rules (`weakSecretReason`). Absent means false.
+   */
+  readonly allowsWeakSecrets?: boolean;
 }
 
 /** A source operators can write to (rotation, `init`). Each write makes a new version. */

@@ -18,6 +18,8 @@ import { assertUsableSecret } from "./validate.js";
 export type SqliteSecretSourceOptions = AuthDatabaseTarget & {
   /** Stamps `createdAt` of new versions. Default: the system clock. */
   clock?: Clock;
+  /** Write and let providers read weak values (see `weakSecretReason`); tests only. */
+  allowWeakSecrets?: boolean;
 };
 
 interface SecretRow {
@@ -41,11 +43,13 @@ const SQL = {
 export class SqliteSecretSource implements WritableSecretSource {
   readonly description: string;
   readonly database: AuthDatabase;
+  readonly allowsWeakSecrets: boolean;
   readonly #clock: Clock;
   #closed = false;
 
   constructor(options: SqliteSecretSourceOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    this.allowsWeakSecrets = options.allowWeakSecrets ?? false;
     this.database = attachAuthDatabase(options);
     this.description = this.database.description;
   }
@@ -72,10 +76,10 @@ export class SqliteSecretSource implements WritableSecretSource {
     return this.toVersion(row, name);
   }
 
-  /** Appends a new version of `name` (1 if it had none). Refuses weak or PEM values. */
+  /** Appends a new version of `name` (1 if it had none). Refuses short, weak or PEM values. */
   async write(name: string, value: string): Promise<SecretVersion> {
     assertName(name);
-    assertUsableSecret(name, value);
+    assertUsableSecret(name, value, { allowWeak: this.allowsWeakSecrets });
     return this.database.write("write secret", () => this.append(name, value, this.latest(name)));
   }
 
@@ -86,7 +90,7 @@ export class SqliteSecretSource implements WritableSecretSource {
    */
   async writeIfAbsent(name: string, value: string): Promise<SecretVersion | undefined> {
     assertName(name);
-    assertUsableSecret(name, value);
+    assertUsableSecret(name, value, { allowWeak: this.allowsWeakSecrets });
     return this.database.write("write secret if absent", () =>
       this.latest(name) ? undefined : this.append(name, value, undefined),
     );

@@ -16,17 +16,21 @@ export interface VaultSecretSourceOptions {
   mount?: string;
   /** Field holding the secret. Default `value`. */
   field?: string;
+  /** Let providers accept weak values (see `weakSecretReason`); tests only. Default false. */
+  allowWeakSecrets?: boolean;
 }
 
 export class VaultSecretSource implements WritableSecretSource {
   readonly description: string;
   readonly mount: string;
   readonly field: string;
+  readonly allowsWeakSecrets: boolean;
   private readonly kv: KvV2;
 
   constructor(options: VaultSecretSourceOptions) {
     this.mount = options.mount ?? DEFAULT_KV_MOUNT;
     this.field = options.field ?? "value";
+    this.allowsWeakSecrets = options.allowWeakSecrets ?? false;
     this.kv = options.client.kv(this.mount);
     this.description = `${options.client.description} mount ${this.mount}`;
   }

@@ -68,7 +68,8 @@ export function findIndexDrift(snapshot: IndexSnapshot): IndexDrift[] {
   }
   for (const record of records) {
     if (record.name === null) continue;
-    const owner = names[record.name];
+    // Own entries only: `names` may be a plain object, and `constructor` is not a name in it.
+    const owner = Object.hasOwn(names, record.name) ? names[record.name] : undefined;
     if (owner === record.id) continue;
     const twin = owner === undefined ? undefined : byId.get(owner);
     const problem = twin?.name === record.name ? "duplicate" : "unindexed";

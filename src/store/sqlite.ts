@@ -3,9 +3,16 @@
  * fleet's wire JSON (the same records Vault holds). A record written by another process (the
  * CLI, another service) is visible to the next call: `getToken` keeps parsed records, but
  * checks `PRAGMA data_version` on every call and drops them all once anyone else committed.
+ *
+ * The JSON is the record; the `id`, `name` and `status` / `is_active` columns beside it
+ * exist for keys and constraints, and must say the same. A row where they disagree (a
+ * revocation made with SQL on `status`, a record copied under another id) is malformed:
+ * its own lookups fail closed (`store_unavailable`), listings skip it with a WARNING, and
+ * `malformedRecords()` lists it for `doctor`.
  */
 import { AuthError } from "../errors.js";
 import type { Group } from "../groups/group.js";
+import { consoleLogger, type Logger } from "../log.js";
 import {
   type AuthDatabase,
   type AuthDatabaseTarget,
@@ -13,9 +20,21 @@ import {
 } from "../sqlite/database.js";
 import { isPrimaryKeyViolation, isUniqueViolation } from "../sqlite/errors.js";
 import { copyTokenRecord, type TokenRecord } from "../tokens/record.js";
-
+import {
+  describeMalformed,
+  type MalformedRecord,
+  MalformedWarnings,
+  type RecordChecks,
+} from "./record-scan.js";
 import type { AuthStore } from "./store.js";
-import { groupFromWire, groupToWire, tokenRecordFromWire, tokenRecordToWire } from "./wire.js";
+import {
+  groupFromWire,
+  groupToWire,
+  isMalformedRecord,
+  malformedRecord,
+  tokenRecordFromWire,
+  tokenRecordToWire,
+} from "./wire.js";
 
 /** Default for {@link SqliteAuthStoreCacheOptions.tokenCacheSize}. */
 export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
@@ -27,28 +46,37 @@ export interface SqliteAuthStoreCacheOptions {
    * checks `PRAGMA data_version` first.
    */
   tokenCacheSize?: number;
+  /** Receives a WARNING per malformed record a listing skips. Default: JSON lines on stderr. */
+  logger?: Logger;
 }
 
 /** `{ database }` to share an open file, or `openAuthDatabase` options; plus the cache size. */
 export type SqliteAuthStoreOptions = AuthDatabaseTarget & SqliteAuthStoreCacheOptions;
 
+/** A row: the record's JSON and the columns that must agree with it. */
 interface RecordRow {
   id: string;
+  name: string | null;
+  /** `tokens.status`, or `groups.is_active` (0 or 1). */
+  state: string | number;
   record: string;
 }
 
 type Table = "groups" | "tokens";
-type Parse<T> = (raw: unknown, where: string) => T;
+type Parse<T> = (raw: unknown, where: string, storedAs: string) => T;
+
+const GROUP_ROW = "SELECT id, name, is_active AS state, record FROM groups";
+const TOKEN_ROW = "SELECT id, name, status AS state, record FROM tokens";
 
 const SQL = {
-  groupById: "SELECT id, record FROM groups WHERE id = ?",
-  groupByName: "SELECT id, record FROM groups WHERE name = ?",
-  groups: "SELECT id, record FROM groups ORDER BY name",
+  groupById: `${GROUP_ROW} WHERE id = ?`,
+  groupByName: `${GROUP_ROW} WHERE name = ?`,
+  groups: `${GROUP_ROW} ORDER BY name`,
   insertGroup: "INSERT INTO groups (id, name, is_active, record) VALUES (?, ?, ?, ?)",
   updateGroup: "UPDATE groups SET name = ?, is_active = ?, record = ? WHERE id = ?",
-  tokenById: "SELECT id, record FROM tokens WHERE id = ?",
-  tokenByName: "SELECT id, record FROM tokens WHERE name = ?",
-  tokens: "SELECT id, record FROM tokens ORDER BY created_at, id",
+  tokenById: `${TOKEN_ROW} WHERE id = ?`,
+  tokenByName: `${TOKEN_ROW} WHERE name = ?`,
+  tokens: `${TOKEN_ROW} ORDER BY created_at, id`,
   insertToken: "INSERT INTO tokens (id, name, status, created_at, record) VALUES (?, ?, ?, ?, ?)",
   updateToken: "UPDATE tokens SET name = ?, status = ?, created_at = ?, record = ? WHERE id = ?",
 } as const;
@@ -58,9 +86,10 @@ const SQL = {
  * immediate transactions; the UNIQUE constraints on names make "never two groups with one
  * name" hold across processes. Close it with {@link SqliteAuthStore.close}.
  */
-export class SqliteAuthStore implements AuthStore {
+export class SqliteAuthStore implements AuthStore, RecordChecks {
   readonly description: string;
   readonly database: AuthDatabase;
+  readonly #malformed: MalformedWarnings;
   #closed = false;
   // Parsed token records by id, valid while the file is unchanged since `#seenVersion`
   // (another connection's commits) and `#seenWrites` (this handle's writes, which a shared
@@ -72,14 +101,17 @@ export class SqliteAuthStore implements AuthStore {
   #seenWrites = -1;
 
   constructor(options: SqliteAuthStoreOptions = {}) {
-    const { tokenCacheSize = DEFAULT_TOKEN_CACHE_SIZE, ...target } = options;
+    const { tokenCacheSize = DEFAULT_TOKEN_CACHE_SIZE, logger, ...target } = options;
     if (!Number.isSafeInteger(tokenCacheSize) || tokenCacheSize < 0) {
       throw new AuthError("config_invalid", "tokenCacheSize must be a whole number >= 0", {
         hint: `use ${DEFAULT_TOKEN_CACHE_SIZE}, or 0 to read every record from the file`,
       });
     }
     this.#tokenCacheSize = tokenCacheSize;
-    this.database = attachAuthDatabase(target as AuthDatabaseTarget);
+    this.#malformed = new MalformedWarnings(
+      logger ?? consoleLogger({ name: "gofr-auth-store", level: "warn" }),
+    );
+    this.database = attachAuthDatabase({ ...target, logger } as AuthDatabaseTarget);
     this.description = this.database.description;
   }
 
@@ -93,11 +125,12 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async findGroupByName(name: string): Promise<Group | undefined> {
-    return this.readOne("find group", SQL.groupByName, name, "groups", groupFromWire);
+    return this.readOne("find group", SQL.groupByName, name, "groups", groupFromWire, name);
   }
 
+  /** Every readable group; malformed rows are skipped (see {@link malformedRecords}). */
   async listGroups(): Promise<Group[]> {
-    return this.readAll("list groups", SQL.groups, "groups", groupFromWire);
+    return this.readAll("list groups", SQL.groups, "groups", groupFromWire).records;
   }
 
   async insertGroup(group: Group): Promise<void> {
@@ -159,11 +192,20 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async findTokenByName(name: string): Promise<TokenRecord | undefined> {
-    return this.readOne("find token", SQL.tokenByName, name, "tokens", tokenRecordFromWire);
+    return this.readOne("find token", SQL.tokenByName, name, "tokens", tokenRecordFromWire, name);
   }
 
+  /** Every readable token record; malformed rows are skipped (see {@link malformedRecords}). */
   async listTokens(): Promise<TokenRecord[]> {
-    return this.readAll("list tokens", SQL.tokens, "tokens", tokenRecordFromWire);
+    return this.readAll("list tokens", SQL.tokens, "tokens", tokenRecordFromWire).records;
+  }
+
+  /** The group and token rows that listings skip because they cannot be trusted (`doctor`). */
+  async malformedRecords(): Promise<MalformedRecord[]> {
+    return [
+      ...this.readAll("check groups", SQL.groups, "groups", groupFromWire).malformed,
+      ...this.readAll("check tokens", SQL.tokens, "tokens", tokenRecordFromWire).malformed,
+    ];
   }
 
   async insertToken(record: TokenRecord): Promise<void> {
@@ -219,40 +261,73 @@ export class SqliteAuthStore implements AuthStore {
     }
   }
 
-  private readOne<T>(
+  private readOne<T extends Group | TokenRecord>(
     operation: string,
     sql: string,
     key: string,
     table: Table,
     parse: Parse<T>,
+    byName?: string,
   ): T | undefined {
     return this.database.read(operation, () => {
       const row = this.database.statement(sql).get(key) as RecordRow | undefined;
-      return row === undefined ? undefined : this.parseRow(row, table, parse);
+      if (row === undefined) return undefined;
+      const parsed = this.parseRow(row, table, parse);
+      // Found through the name column: the record must carry that name, or a command
+      // naming one token would act on another.
+      if (byName !== undefined && parsed.name !== byName) {
+        const where = `${this.path} ${table}/${row.id}`;
+        const problem = `its name column is ${JSON.stringify(byName)}, the record's name ${JSON.stringify(parsed.name)}`;
+        throw malformedRecord(where, problem, "name");
+      }
+      return parsed;
     });
   }
 
-  private readAll<T>(operation: string, sql: string, table: Table, parse: Parse<T>): T[] {
-    return this.database.read(operation, () =>
-      (this.database.statement(sql).all() as RecordRow[]).map((row) =>
-        this.parseRow(row, table, parse),
-      ),
-    );
+  /** Every row of `sql`, parsed; malformed rows are set aside (and warned about once). */
+  private readAll<T extends Group | TokenRecord>(
+    operation: string,
+    sql: string,
+    table: Table,
+    parse: Parse<T>,
+  ): { records: T[]; malformed: MalformedRecord[] } {
+    const rows = this.database.read(operation, () =>
+      this.database.statement(sql).all(),
+    ) as RecordRow[];
+    const records: T[] = [];
+    const malformed: MalformedRecord[] = [];
+    for (const row of rows) {
+      try {
+        records.push(this.parseRow(row, table, parse));
+      } catch (error) {
+        if (!isMalformedRecord(error)) throw error;
+        malformed.push(describeMalformed(table === "groups" ? "group" : "token", row.id, error));
+      }
+    }
+    this.#malformed.warn(malformed);
+    return { records, malformed };
   }
 
-  // Parses fresh JSON: the result shares nothing with other reads or the token cache.
-  private parseRow<T>(row: RecordRow, table: Table, parse: Parse<T>): T {
+  /**
+   * Parses fresh JSON (the result shares nothing with other reads or the token cache) and
+   * checks that the columns say what the record says.
+   */
+  private parseRow<T extends Group | TokenRecord>(
+    row: RecordRow,
+    table: Table,
+    parse: Parse<T>,
+  ): T {
     const where = `${this.path} ${table}/${row.id}`;
     let raw: unknown;
     try {
       raw = JSON.parse(row.record);
     } catch {
-      throw new AuthError("store_unavailable", `Malformed record at ${where}: not JSON`, {
-        hint: "the stored record was written by an incompatible tool; inspect and repair it",
-        details: { where },
-      });
+      throw malformedRecord(where, "not JSON");
     }
-    return parse(raw, where);
+    const parsed = parse(raw, where, row.id);
+    const problem = columnDisagreement(row, parsed);
+    if (problem) throw malformedRecord(where, problem);
+    return parsed;
   }
 
   private groupConflict(error: unknown, group: Group): AuthError | undefined {
@@ -276,6 +351,19 @@ export class SqliteAuthStore implements AuthStore {
     if (isPrimaryKeyViolation(error)) return duplicateId("token", record.id);
     return undefined;
   }
+}
+
+/**
+ * Which column of `row` says something else than its record, or undefined when none. The
+ * name is checked by the lookups that go through it (see `readOne`).
+ */
+function columnDisagreement(row: RecordRow, parsed: Group | TokenRecord): string | undefined {
+  const recordState = "status" in parsed ? parsed.status : parsed.isActive ? 1 : 0;
+  if (row.state !== recordState) {
+    const column = "status" in parsed ? "status" : "is_active";
+    return `its ${column} column is ${JSON.stringify(row.state)}, the record says ${JSON.stringify(recordState)} (the record is authoritative: change both, or revoke with gofr-auth)`;
+  }
+  return undefined;
 }
 
 function unknownId(what: string, id: string): AuthError {

@@ -9,11 +9,13 @@
  * (vault-plugin-secrets-kv `path_data.go`, docs/vault-contract.md row 6), and the re-read then finds
  * the change already made.
  */
-import { AuthError, isAuthError } from "../errors.js";
+import { AuthError, describeError, isAuthError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { KvV2 } from "../vault/kv.js";
+import { nameTable } from "./record-scan.js";
 
 export interface NameIndex {
+  /** Without a prototype (see `nameTable`): `names.constructor` is an entry or undefined. */
   names: Record<string, string>;
   /** Current KV version (the `cas` for the next write); 0 when the index never existed. */
   version: number;
@@ -37,13 +39,16 @@ export interface NameIndexesOptions {
 type Change = (index: NameIndex) => Promise<Record<string, string> | undefined>;
 
 export class NameIndexes {
+  /** `path` + name entries that could not be put back (e.g. a read-only identity). */
+  private readonly unrepairable = new Set<string>();
+
   constructor(private readonly options: NameIndexesOptions) {}
 
   async read(path: string): Promise<NameIndex> {
     const { kv, where } = this.options;
     const secret = await kv.readOptional(path);
     if (secret) {
-      const names: Record<string, string> = {};
+      const names = nameTable();
       for (const [name, id] of Object.entries(secret.data)) {
         if (typeof id !== "string") {
           throw new AuthError(
@@ -58,7 +63,7 @@ export class NameIndexes {
     }
     // Deleted (not destroyed) indexes still have versions: check-and-set needs the current one.
     const metadata = await kv.readMetadata(path);
-    return { names: {}, version: metadata?.currentVersion ?? 0, exists: false };
+    return { names: nameTable(), version: metadata?.currentVersion ?? 0, exists: false };
   }
 
   /**
@@ -74,7 +79,7 @@ export class NameIndexes {
     seed: () => Promise<Record<string, string>>,
   ): Promise<void> {
     await this.change(path, name, async (index) => {
-      const names = index.exists ? index.names : { ...(await seed()), ...index.names };
+      const names = index.exists ? index.names : nameTable(await seed(), index.names);
       const owner = names[name];
       if (owner === id) return undefined; // already ours: a resent write of ours had landed
       if (owner !== undefined) throw taken(owner);
@@ -100,6 +105,46 @@ export class NameIndexes {
     return this.change(path, name, async (index) =>
       index.exists && index.names[name] === undefined ? { ...index.names, [name]: id } : undefined,
     );
+  }
+
+  /** {@link release} after a record write failed; a failure to release is only logged. */
+  async releaseQuietly(path: string, name: string, id: string): Promise<void> {
+    try {
+      await this.release(path, name, id);
+    } catch (error) {
+      this.options.logger.warn(
+        "Could not release a name claimed for a record that was not written",
+        { path, name, record_id: id, error: describeError(error) },
+      );
+    }
+  }
+
+  /**
+   * {@link adopt}, best effort and logged: a read-only identity (every service) may not
+   * write the index, and is not asked again for the same entry.
+   */
+  async putBack(path: string, name: string, id: string): Promise<void> {
+    const entry = `${path}\n${name}`;
+    if (this.unrepairable.has(entry)) return;
+    const { logger } = this.options;
+    try {
+      if (await this.adopt(path, name, id)) {
+        logger.warn("Put back a group name another writer had dropped from the index", {
+          path,
+          name,
+          record_id: id,
+        });
+      }
+    } catch (error) {
+      this.unrepairable.add(entry);
+      logger.warn("A group is missing from the name index and could not be put back", {
+        path,
+        name,
+        record_id: id,
+        error: describeError(error),
+        hint: "run `gofr-auth doctor`",
+      });
+    }
   }
 
   /**

@@ -18,6 +18,11 @@
  * Every write is safe to resend: the client resends a POST whose answer was lost, so a
  * write may land twice or meet its own first try (see `writeNew` and `vault-index.ts`).
  *
+ * A record that cannot be read (bad fields, an id other than its path's) fails its own
+ * lookups (`store_unavailable`: a token is never accepted on a record that cannot be
+ * trusted), but listings and name scans skip it with a WARNING (once per path) and
+ * `malformedRecords()` lists it for `doctor`: one bad record never blocks the fleet.
+ *
  * `getToken` (the store check of every verification) is cached: found records for
  * `tokenCacheTtlSeconds` (default 30 s: the bound on how long another process's revocation
  * takes to be seen here), missing ids for `negativeCacheTtlSeconds` (default 5 s). Writes
@@ -26,7 +31,7 @@
  */
 import { type Clock, systemClock } from "../clock.js";
 import { DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX } from "../defaults.js";
-import { AuthError, describeError, isAuthError } from "../errors.js";
+import { AuthError, isAuthError } from "../errors.js";
 import type { Group } from "../groups/group.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { TokenRecord } from "../tokens/record.js";
@@ -40,7 +45,14 @@ import {
   type NameIndexChecks,
 } from "./index-drift.js";
 import { sameJson } from "./kv-json.js";
-import { earliest, mapLimit, nameMap } from "./record-scan.js";
+import {
+  earliest,
+  type MalformedRecord,
+  MalformedWarnings,
+  nameMap,
+  type RecordChecks,
+  scanRecords,
+} from "./record-scan.js";
 import type { AuthStore } from "./store.js";
 import { NameIndexes } from "./vault-index.js";
 import { groupFromWire, groupToWire, tokenRecordFromWire, tokenRecordToWire } from "./wire.js";
@@ -73,7 +85,7 @@ export interface VaultAuthStoreOptions {
 /** Record ids are path segments: no `/`, no leading `_` (reserved for `_index`). */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export class VaultAuthStore implements AuthStore, NameIndexChecks {
+export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks {
   readonly description: string;
   readonly mount: string;
   readonly pathPrefix: string;
@@ -82,9 +94,7 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks {
   private readonly cache: RecordCache<TokenRecord>;
   private readonly tokenNameIndex: boolean;
   private readonly scanConcurrency: number;
-  private readonly logger: Logger;
-  /** Group names whose index entry could not be put back (e.g. a read-only identity). */
-  private readonly unrepairable = new Set<string>();
+  private readonly malformed: MalformedWarnings;
 
   constructor(options: VaultAuthStoreOptions) {
     this.mount = options.mount ?? DEFAULT_KV_MOUNT;
@@ -98,13 +108,14 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks {
     this.description = `${options.client.description} ${this.mount}/${this.pathPrefix}`;
     this.tokenNameIndex = options.tokenNameIndex ?? true;
     this.scanConcurrency = Math.max(1, options.scanConcurrency ?? 8);
-    this.logger = options.logger ?? silentLogger;
+    const logger = options.logger ?? silentLogger;
     this.indexes = new NameIndexes({
       kv: this.kv,
       casAttempts: options.casAttempts ?? 32,
-      logger: this.logger,
+      logger,
       where: (path) => this.where(path),
     });
+    this.malformed = new MalformedWarnings(logger);
     this.cache = new RecordCache<TokenRecord>({
       ttlMs: seconds(options.tokenCacheTtlSeconds, 30, "tokenCacheTtlSeconds") * 1000,
       negativeTtlMs: seconds(options.negativeCacheTtlSeconds, 5, "negativeCacheTtlSeconds") * 1000,
@@ -129,7 +140,7 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks {
     if (!SAFE_ID.test(id)) return undefined;
     const path = this.groupPath(id);
     const secret = await this.kv.readOptional(path);
-    return secret ? groupFromWire(secret.data, this.where(path)) : undefined;
+    return secret ? groupFromWire(secret.data, this.where(path), id) : undefined;
   }
 
   /**
@@ -145,15 +156,15 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks {
       if (group?.name === name) return group;
     }
     const found = earliest((await this.listGroups()).filter((group) => group.name === name));
-    if (found && index.exists && id === undefined) await this.putBackGroupName(name, found.id);
+    if (found && index.exists && id === undefined) {
+      await this.indexes.putBack(this.groupIndexPath, name, found.id);
+    }
     return found;
   }
 
+  /** Every readable group; malformed ones are skipped (see {@link malformedRecords}). */
   async listGroups(): Promise<Group[]> {
-    const folder = `${this.pathPrefix}/groups`;
-    const ids = await this.recordIds(folder);
-    const groups = await mapLimit(ids, this.scanConcurrency, (id) => this.getGroup(id));
-    return groups.filter((group): group is Group => group !== undefined);
+    return (await this.scanGroups()).records;
   }
 
   async insertGroup(group: Group): Promise<void> {
@@ -173,7 +184,7 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks {
     try {
       await this.writeNew(this.groupPath(group.id), { ...groupToWire(group) });
     } catch (error) {
-      await this.releaseName(this.groupIndexPath, group.name, group.id);
+      await this.indexes.releaseQuietly(this.groupIndexPath, group.name, group.id);
       throw error;
     }
   }
@@ -219,10 +230,9 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks {
     return earliest((await this.listTokens()).filter((record) => record.name === name));
   }
 
+  /** Every readable token record; malformed ones are skipped (see {@link malformedRecords}). */
   async listTokens(): Promise<TokenRecord[]> {
-    const ids = await this.recordIds(`${this.pathPrefix}/tokens`);
-    const records = await mapLimit(ids, this.scanConcurrency, (id) => this.readToken(id));
-    return records.filter((record): record is TokenRecord => record !== undefined);
+    return (await this.scanTokens()).records;
   }
 
   async insertToken(record: TokenRecord): Promise<void> {
@@ -246,7 +256,7 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks {
       await this.writeNew(this.tokenPath(record.id), { ...tokenRecordToWire(record) });
     } catch (error) {
       if (name !== null && this.tokenNameIndex) {
-        await this.releaseName(this.tokenIndexPath, name, record.id);
+        await this.indexes.releaseQuietly(this.tokenIndexPath, name, record.id);
       }
       throw error;
     }
@@ -286,6 +296,13 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks {
     return drift;
   }
 
+  /** The group and token records that scans skip because they cannot be read (for `doctor`). */
+  async malformedRecords(): Promise<MalformedRecord[]> {
+    const groups = await this.scanGroups();
+    const tokens = await this.scanTokens();
+    return [...groups.malformed, ...tokens.malformed];
+  }
+
   /** Drops the cache. The Vault client belongs to the caller and stays open. */
   async close(): Promise<void> {
     this.cache.clear();
@@ -317,7 +334,21 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks {
     if (!SAFE_ID.test(id)) return undefined;
     const path = this.tokenPath(id);
     const secret = await this.kv.readOptional(path);
-    return secret ? tokenRecordFromWire(secret.data, this.where(path)) : undefined;
+    return secret ? tokenRecordFromWire(secret.data, this.where(path), id) : undefined;
+  }
+
+  private async scanGroups() {
+    const ids = await this.recordIds(`${this.pathPrefix}/groups`);
+    const scan = await scanRecords("group", ids, this.scanConcurrency, (id) => this.getGroup(id));
+    this.malformed.warn(scan.malformed);
+    return scan;
+  }
+
+  private async scanTokens() {
+    const ids = await this.recordIds(`${this.pathPrefix}/tokens`);
+    const scan = await scanRecords("token", ids, this.scanConcurrency, (id) => this.readToken(id));
+    this.malformed.warn(scan.malformed);
+    return scan;
   }
 
   /** Record keys in a folder: sub-folders (`_index/`) and `_`-names are not records. */
@@ -342,44 +373,6 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks {
       throw new AuthError("invalid_input", `A record already exists at ${this.where(path)}`, {
         hint: "ids are UUIDs; this one is already used",
         cause: error,
-      });
-    }
-  }
-
-  /** Undoes a claim after the record write failed, so the name is not blocked forever. */
-  private async releaseName(path: string, name: string, id: string): Promise<void> {
-    try {
-      await this.indexes.release(path, name, id);
-    } catch (error) {
-      this.logger.warn("Could not release a name claimed for a record that was not written", {
-        path,
-        name,
-        record_id: id,
-        error: describeError(error),
-      });
-    }
-  }
-
-  /** Best effort: a read-only identity (every service) may not write the index. */
-  private async putBackGroupName(name: string, id: string): Promise<void> {
-    if (this.unrepairable.has(name)) return;
-    const path = this.groupIndexPath;
-    try {
-      if (await this.indexes.adopt(path, name, id)) {
-        this.logger.warn("Put back a group name another writer had dropped from the index", {
-          path,
-          name,
-          record_id: id,
-        });
-      }
-    } catch (error) {
-      this.unrepairable.add(name);
-      this.logger.warn("A group is missing from the name index and could not be put back", {
-        path,
-        name,
-        record_id: id,
-        error: describeError(error),
-        hint: "run `gofr-auth doctor`",
       });
     }
   }

@@ -2,8 +2,10 @@
  * Records as the Python gofr fleet stores them (JSON, snake_case, naive-UTC ISO timestamps),
  * so our stores and theirs can share one Vault. Reading is lenient about timestamp offsets
  * and strict about types: a malformed record is an error, never a silently empty value.
+ * A record must also carry the id it is stored under: one at `tokens/A` saying `id: B`
+ * would make a revocation of A revoke B.
  */
-import { AuthError } from "../errors.js";
+import { AuthError, isAuthError } from "../errors.js";
 import type { Group } from "../groups/group.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
 import type { TokenRecord, TokenStatus } from "../tokens/record.js";
@@ -54,8 +56,13 @@ export function tokenRecordToWire(record: TokenRecord): TokenRecordWire {
   return wire;
 }
 
-export function tokenRecordFromWire(raw: unknown, where: string): TokenRecord {
+/**
+ * Parses a token record. `storedAs`, the id of the path or row it was read from, must be
+ * the record's `id` (given by every store; tests may leave it out).
+ */
+export function tokenRecordFromWire(raw: unknown, where: string, storedAs?: string): TokenRecord {
   const data = asObject(raw, where);
+  checkId(data, where, storedAs);
   const status = data.status ?? "active"; // the Python fleet defaults a missing status
   if (status !== "active" && status !== "revoked") bad(where, "status", status);
   const record: TokenRecord = {
@@ -88,8 +95,10 @@ export function groupToWire(group: Group): GroupWire {
   };
 }
 
-export function groupFromWire(raw: unknown, where: string): Group {
+/** Parses a group; `storedAs` as in {@link tokenRecordFromWire}. */
+export function groupFromWire(raw: unknown, where: string, storedAs?: string): Group {
   const data = asObject(raw, where);
+  checkId(data, where, storedAs);
   return {
     id: str(data, "id", where),
     name: str(data, "name", where),
@@ -102,6 +111,32 @@ export function groupFromWire(raw: unknown, where: string): Group {
 }
 
 type Obj = Record<string, unknown>;
+
+/**
+ * True for the error of a record that cannot be read as one (bad JSON, a field of the
+ * wrong type, an id other than its path's): scans skip and report such records.
+ */
+export function isMalformedRecord(error: unknown): error is AuthError {
+  return isAuthError(error, "store_unavailable") && error.details.malformed === true;
+}
+
+/** The `store_unavailable` error of a malformed record at `where` (see {@link isMalformedRecord}). */
+export function malformedRecord(where: string, problem: string, field?: string): AuthError {
+  return new AuthError("store_unavailable", `Malformed record at ${where}: ${problem}`, {
+    hint: "the stored record was written by an incompatible tool or edited by hand; inspect and repair it (gofr-auth doctor lists such records)",
+    details: { where, field, malformed: true, problem },
+  });
+}
+
+function checkId(data: Obj, where: string, storedAs: string | undefined): void {
+  if (storedAs === undefined || data.id === storedAs) return;
+  const id = typeof data.id === "string" ? JSON.stringify(data.id.slice(0, 64)) : typeof data.id;
+  throw malformedRecord(
+    where,
+    `its id is ${id}, not the ${JSON.stringify(storedAs)} it is stored under`,
+    "id",
+  );
+}
 
 function asObject(raw: unknown, where: string): Obj {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) bad(where, "record", raw);
@@ -155,12 +190,5 @@ function optDate(data: Obj, key: string, where: string): Date | null {
 
 function bad(where: string, field: string, value: unknown): never {
   const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : typeof value;
-  throw new AuthError(
-    "store_unavailable",
-    `Malformed record at ${where}: field '${field}' is ${shown}`,
-    {
-      hint: "the stored record was written by an incompatible tool; inspect and repair it",
-      details: { where, field },
-    },
-  );
+  throw malformedRecord(where, `field '${field}' is ${shown}`, field);
 }

@@ -56,6 +56,7 @@ export class KeySelector {
   /** The warm path of {@link select}: the current key the token names, without awaiting. */
   selectSync({ header, kid }: PeekedHeader): SelectedKey | undefined {
     if (header.kid === undefined) {
+      if (!this.keyRing.acceptSharedKey) return undefined; // select raises the error
       const key = this.keyRing.shared.currentKey();
       return key && { key, label: SHARED_KEY_LABEL };
     }
@@ -71,6 +72,18 @@ export class KeySelector {
    */
   async select({ header, kid }: PeekedHeader): Promise<SelectedKey> {
     const shared = this.keyRing.shared;
+    if (
+      (header.kid === undefined || kid?.label === SHARED_KEY_LABEL) &&
+      !this.keyRing.acceptSharedKey
+    ) {
+      throw new AuthError(
+        "issuer_untrusted",
+        "Tokens signed with the shared key are not accepted here",
+        {
+          hint: "every issuer signs with its own key now (acceptSharedKey: false); mint a new token",
+        },
+      );
+    }
     if (header.kid === undefined) {
       // Python-fleet tokens: no kid, the current shared key.
       return { key: shared.currentKey() ?? (await shared.getKey()), label: SHARED_KEY_LABEL };
@@ -111,7 +124,8 @@ export class KeySelector {
   }
 
   private mayUse(label: string): boolean {
-    return label === SHARED_KEY_LABEL || !this.trustedIssuers || this.trustedIssuers.has(label);
+    if (label === SHARED_KEY_LABEL) return this.keyRing.acceptSharedKey;
+    return !this.trustedIssuers || this.trustedIssuers.has(label);
   }
 
   /**

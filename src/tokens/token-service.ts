@@ -43,8 +43,9 @@ export interface TokenServiceOptions extends IssuerPolicyOptions {
   issuer?: string;
   /**
    * When set, a token whose `iss` is not listed is rejected (`issuer_untrusted`). Tokens
-   * without `iss` (minted by the Python fleet) are still accepted. A `kid` naming a key
-   * label outside the list is refused without a store read.
+   * without `iss` (minted by the Python fleet) are still accepted, as long as the key ring
+   * accepts the shared key (`KeyRingOptions.acceptSharedKey`, the switch that ends it). A
+   * `kid` naming a key label outside the list is refused without a store read.
    */
   trustedIssuers?: readonly string[];
   /** Allowed clock skew for `exp`, `nbf` and `iat`. Default 30 s. */
@@ -174,6 +175,11 @@ export class TokenService {
       graceMs: graceSeconds * 1000,
       clock: this.clock,
     });
+  }
+
+  /** The allowed clock skew, in seconds (for checks against stored records too). */
+  get clockToleranceSeconds(): number {
+    return this.rules.toleranceSeconds;
   }
 
   /** The shared secret's provider. */

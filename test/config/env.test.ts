@@ -28,6 +28,7 @@ describe("readAuthEnv", () => {
       rotationGraceSeconds: 0,
       secretSource: "store",
       strictIssuerKeys: false,
+      acceptSharedKey: true,
       allowNonCanonical: false,
     });
   });

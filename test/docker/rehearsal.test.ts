@@ -223,7 +223,10 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
   it("each service reads its own issuer's secret and the shared one, never the other's", async () => {
     // The admin AppRole gives gofr-mcp its own secret, as an operator would.
     const generated = await runAdminCli(["secrets", "generate", "--issuer", "gofr-mcp"]);
-    expect(generated.stderr).toBe("");
+    // stderr holds only the CLI's one line naming the store it used.
+    expect(generated.stderr.trim()).toMatch(
+      /^Store: vault http:\/\/127\.0\.0\.1:\d+ \(secret\/gofr\/auth\)$/,
+    );
     expect(generated.status).toBe(0);
     const web = await appRoleLogin("gofr-web");
     const mcp = await appRoleLogin("gofr-mcp");

@@ -122,12 +122,12 @@ describe("JwtSecretProvider", () => {
     expect(provider.stats.failures).toBe(1);
   });
 
-  it("wraps a foreign source error as secret_unavailable without losing the cause", async () => {
+  it("wraps a foreign source error as store_unavailable (an outage) without losing the cause", async () => {
     const { source, provider } = setup();
     const cause = new TypeError("socket hang up");
     source.failWith(cause);
     const error = (await provider.get().catch((caught: unknown) => caught)) as AuthError;
-    expect(error.code).toBe("secret_unavailable");
+    expect(error.code).toBe("store_unavailable");
     expect(error.message).toContain("gofr/config/jwt-signing-secret");
     expect(error.cause).toBe(cause);
   });

@@ -139,7 +139,7 @@ describe("JwtSecretProvider old versions", () => {
     expect(source.readCount(SHARED_SECRET_NAME)).toBe(reads + 1);
   });
 
-  it("wraps a source's raw failure in secret_unavailable without the value", async () => {
+  it("wraps a source's raw failure as an outage (store_unavailable), not as not-found", async () => {
     const failing: WritableSecretSource = {
       description: "broken source",
       read: async () => {
@@ -151,7 +151,7 @@ describe("JwtSecretProvider old versions", () => {
     };
     const provider = new JwtSecretProvider({ source: failing, logger: silentLogger });
     const error = await refusal(provider.getVersion(2));
-    expect(error.code).toBe("secret_unavailable");
+    expect(error.code).toBe("store_unavailable");
     expect(error.message).toContain("broken source");
     expect(error.message).toContain("disk error");
   });

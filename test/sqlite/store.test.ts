@@ -171,9 +171,14 @@ describe("SqliteAuthStore file layout", () => {
     const python = await store.findTokenByName("prod-api-server");
     expect(python?.groups).toEqual(["admin", "finance"]);
     expect(python?.createdAt.toISOString()).toBe("2026-02-17T10:11:12.123Z");
-    const error = await store.listGroups().catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: "store_unavailable" });
-    expect((error as Error).message).toContain("groups/g1");
+    // The row that is not JSON is skipped by the listing and reported, never fatal.
+    expect(await store.listGroups()).toEqual([]);
+    expect(await store.malformedRecords()).toMatchObject([
+      { kind: "group", id: "g1", where: `${path} groups/g1`, problem: "not JSON" },
+    ]);
+    expect(await store.getGroup("g1").catch((caught: unknown) => caught)).toMatchObject({
+      code: "store_unavailable",
+    });
   });
 
   it("describes itself by its file", () => {

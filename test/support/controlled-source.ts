@@ -7,6 +7,8 @@ import type { SecretSource, SecretVersion } from "../../src/secrets/source.js";
  */
 export class ControlledSource implements SecretSource {
   readonly description = "controlled test source";
+  /** Tests hold fixed values here, among them the public `TEST_SECRET`. */
+  readonly allowsWeakSecrets = true;
   reads = 0;
   private value: string;
   private version = 1;

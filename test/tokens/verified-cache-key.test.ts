@@ -18,6 +18,7 @@ const NEW_SECRET = "a-new-secret-after-the-store-was-re-created-0123456789";
 /** A store holding one secret at version 1 that can be wiped and created again. */
 class ReinitialisableSource implements SecretSource {
   readonly description = "re-initialisable test source";
+  readonly allowsWeakSecrets = true; // holds the public TEST_SECRET
   constructor(private value: string) {}
 
   /** The store is gone and created afresh: a new value, and the version count restarts. */
