@@ -33,6 +33,7 @@ import {
   expectNoEcho,
   expectRefusal,
   send,
+  sendHeadOfOversized,
   sendRaw,
   type Target,
   targets,
@@ -129,7 +130,7 @@ for (const target of targets) {
       it(`refuses with ${code}: ${entry.name}`, async () => {
         const before = events.length;
         const answer = await send(server.url, target, `Bearer ${entry.token}`);
-        expectRefusal(answer, target, code);
+        expectRefusal(answer, code);
         expectNoEcho(answer, entry.token);
         expect(events.slice(before)).toEqual([
           expect.objectContaining({ outcome: "denied", status: 401, code }),
@@ -140,8 +141,13 @@ for (const target of targets) {
     for (const entry of oversize) {
       it(`${entry.name}: 431 from node:http before any adapter code runs`, async () => {
         const before = { events: events.length, largeParses };
-        // Raw bytes: Node 24's http client reports ECONNRESET instead of reading the 431.
-        const raw = await sendRaw(server.url, target.path, `Bearer ${entry.token}`);
+        // Just past Node's 16 KiB limit: the parser refuses there, before any adapter code.
+        const raw = await sendHeadOfOversized(
+          server.url,
+          target.path,
+          `Bearer ${entry.token}`,
+          17 * 1024,
+        );
         expect(raw).toMatch(/^HTTP\/1\.1 431 /);
         // Node writes no body; Fastify's clientError handler writes its own JSON. Never ours.
         expect(raw).not.toContain('"code"');
@@ -188,7 +194,7 @@ describe("oversized tokens reach our size check when maxHeaderSize allows them",
         const before = largeParses;
         for (const entry of oversize) {
           const answer = await send(server.url, target, `Bearer ${entry.token}`);
-          expectRefusal(answer, target, "token_too_large");
+          expectRefusal(answer, "token_too_large");
           expectNoEcho(answer, entry.token);
         }
         expect(events.map((event) => (event.outcome === "denied" ? event.code : "?"))).toEqual([
