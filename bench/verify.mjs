@@ -1,17 +1,25 @@
 /**
  * verify: AuthService.verifyToken(token, { stateless: true }) with a warm provider, against
- * the bare node:crypto floor and three JWT libraries doing the same checks (HS256 pinned,
- * exp, aud) on the same token, with their caches off.
+ * the node:crypto floor and three JWT libraries doing the same checks (HS256 pinned, exp,
+ * aud) on the same token, their caches off. Every case gets a fresh copy of the token per
+ * call (`freshCopy`), as a service gets it from each request's header.
  */
 import { createSecretKey, webcrypto } from "node:crypto";
 import { createVerifier } from "fast-jwt";
 import { jwtVerify } from "jose";
 import jsonwebtoken from "jsonwebtoken";
-import { AUDIENCE, createFloorVerifier, MINT_OPTIONS, newSecret } from "./lib/fixtures.mjs";
+import {
+  AUDIENCE,
+  acceptsOnly,
+  createFloorVerifier,
+  freshCopy,
+  MINT_OPTIONS,
+  newSecret,
+} from "./lib/fixtures.mjs";
 import { compare, measured, pick, ratioOf, target, withRatios } from "./lib/harness.mjs";
 
 export const name = "verify";
-export const title = "Stateless verification of one token, warm key (ops/s)";
+export const title = "Stateless verification of one token, warm key, fresh token string (ops/s)";
 
 export async function run({ testing, options, only }) {
   const secret = newSecret();
@@ -37,52 +45,47 @@ export async function run({ testing, options, only }) {
   const cases = [
     {
       name: "floor",
-      description: "node:crypto floor (split, HMAC, compare, JSON, exp/aud)",
-      fn: () => floor(token),
+      description: "node:crypto floor: HMAC to base64url === signature, JSON.parse, exp/aud",
+      fn: (t) => floor(t),
     },
     {
       name: "ours-nocache",
-      description: "AuthService.verifyToken stateless, verifiedCacheSize: 0",
-      fn: () => uncached.auth.verifyToken(token, stateless),
+      description: "AuthService.verifyToken stateless, verifiedCacheSize: 0 (full verification)",
+      fn: (t) => uncached.auth.verifyToken(t, stateless),
     },
     {
       name: "ours-cache",
-      description: "AuthService.verifyToken stateless, verified cache on (default 1000)",
-      fn: () => cached.auth.verifyToken(token, stateless),
+      description: "the same, verified cache on (a hit: no HMAC; for information, no target)",
+      fn: (t) => cached.auth.verifyToken(t, stateless),
     },
-    { name: "fast-jwt", description: "fast-jwt createVerifier, no cache", fn: () => fast(token) },
+    { name: "fast-jwt", description: "fast-jwt createVerifier, no cache", fn: (t) => fast(t) },
     {
       name: "jose",
       description: "jose jwtVerify (WebCrypto CryptoKey)",
-      fn: () => jwtVerify(token, cryptoKey, joseOptions),
+      fn: (t) => jwtVerify(t, cryptoKey, joseOptions),
     },
     {
       name: "jsonwebtoken",
       description: "jsonwebtoken verify (KeyObject)",
-      fn: () => jsonwebtoken.verify(token, keyObject, jwtOptions),
+      fn: (t) => jsonwebtoken.verify(t, keyObject, jwtOptions),
     },
   ];
-  // Every candidate must accept the token before it is timed.
-  for (const entry of cases) await entry.fn();
+  await acceptsOnly(token, cases);
 
-  const results = withRatios(await compare(pick(cases, only, "floor"), options), "floor");
-  const targets = [];
-  if (measured(results, "ours-nocache")) {
-    targets.push(
-      target("ours (cache off) / floor", ratioOf(results, "ours-nocache", "floor"), ">=", 0.9),
-    );
-  }
-  if (measured(results, "ours-cache")) {
-    targets.push(
-      target("ours (cache on) / floor", ratioOf(results, "ours-cache", "floor"), ">=", 0.9),
-    );
-  }
+  const timed = cases.map((entry) => ({ ...entry, fn: () => entry.fn(freshCopy(token)) }));
+  const results = withRatios(await compare(pick(timed, only, "floor"), options), "floor");
+  // No target for the cache-on case: a hit skips the HMAC, so beating the floor proves nothing.
+  const targets = measured(results, "ours-nocache")
+    ? [target("ours (cache off) / floor", ratioOf(results, "ours-nocache", "floor"), ">=", 0.9)]
+    : [];
   return {
     baseline: "floor",
     cases: results,
     targets,
     notes: [
-      `token ${token.length} bytes; ours is async (awaited per call), the floor, fast-jwt and jsonwebtoken are sync`,
+      `token ${token.length} bytes, a fresh copy per call in every case (the copy costs all cases the same ~10 ns)`,
+      "ours and jose are async (awaited per call); the floor, fast-jwt and jsonwebtoken are sync",
+      "every case accepted the token and refused it with one payload character changed before timing",
     ],
   };
 }
