@@ -8,6 +8,7 @@ import {
   type WritableSecretSource,
 } from "../secrets/source.js";
 import type { AuthStore } from "../store/store.js";
+import type { VaultClientOptions } from "../vault/client.js";
 import type { AuthEnv } from "./env.js";
 
 export interface OpenedBackend {
@@ -68,18 +69,7 @@ async function openVault(settings: AuthEnv, options: OpenBackendOptions) {
   ]);
   const vault = settings.vault as NonNullable<AuthEnv["vault"]>;
   const client = new VaultClient({
-    address: vault.url,
-    auth: vault.token
-      ? { method: "token", token: vault.token }
-      : {
-          method: "approle",
-          roleId: vault.roleId,
-          secretId: vault.secretId,
-          credsFile: vault.credsFile,
-        },
-    namespace: vault.namespace,
-    caFile: vault.caCertFile,
-    timeoutMs: vault.timeoutSeconds * 1000,
+    ...vaultConnection(vault),
     clock: options.clock,
     logger: options.logger,
   });
@@ -140,5 +130,29 @@ async function openSqlite(settings: AuthEnv, options: OpenBackendOptions) {
     location: database.path,
     admin,
     close: async () => database.close(),
+  };
+}
+
+/**
+ * Where and as whom a service talks to Vault, from its `<PREFIX>_VAULT_*` settings: the
+ * address, a static token or AppRole (creds file re-read at each login), namespace, CA file
+ * and timeout. Shared by the stores and by doctor, so doctor checks what the service uses.
+ */
+export function vaultConnection(
+  vault: NonNullable<AuthEnv["vault"]>,
+): Pick<VaultClientOptions, "address" | "auth" | "namespace" | "caFile" | "timeoutMs"> {
+  return {
+    address: vault.url,
+    auth: vault.token
+      ? { method: "token", token: vault.token }
+      : {
+          method: "approle",
+          roleId: vault.roleId,
+          secretId: vault.secretId,
+          credsFile: vault.credsFile,
+        },
+    namespace: vault.namespace,
+    caFile: vault.caCertFile,
+    timeoutMs: vault.timeoutSeconds * 1000,
   };
 }

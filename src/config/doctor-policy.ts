@@ -15,6 +15,7 @@ import { silentLogger } from "../log.js";
 import { issuerSecretName, SHARED_SECRET_NAME } from "../secrets/source.js";
 import { OPERATOR_ISSUER } from "../tokens/claims.js";
 import { isLoopbackHost } from "../vault/client-options.js";
+import { vaultConnection } from "./backends.js";
 import type { FindingLevel } from "./doctor.js";
 import type { AuthEnv } from "./env.js";
 
@@ -53,18 +54,7 @@ async function askCapabilities(
   // Imported on demand, as the stores do: a SQLite deployment never loads the HTTP client.
   const { VaultClient } = await import("../vault/client.js");
   const client = new VaultClient({
-    address: vault.url,
-    auth: vault.token
-      ? { method: "token", token: vault.token }
-      : {
-          method: "approle",
-          roleId: vault.roleId,
-          secretId: vault.secretId,
-          credsFile: vault.credsFile,
-        },
-    namespace: vault.namespace,
-    caFile: vault.caCertFile,
-    timeoutMs: vault.timeoutSeconds * 1000,
+    ...vaultConnection(vault),
     maxRetries: 0,
     logger: silentLogger,
   });

@@ -11,6 +11,7 @@ import { RESERVED_GROUPS } from "../groups/group.js";
 import { silentLogger } from "../log.js";
 import { DEFAULT_AUDIENCE } from "../tokens/claims.js";
 import type { VaultHealth, VaultNodeState } from "../vault/client.js";
+import { vaultConnection } from "./backends.js";
 import { detectContainer } from "./container.js";
 import { checkIndexDrift, checkSqliteIntegrity } from "./doctor-integrity.js";
 import { checkKeyScope, checkPlainHttp } from "./doctor-policy.js";
@@ -353,18 +354,7 @@ async function readVaultHealth(vault: NonNullable<AuthEnv["vault"]>): Promise<Va
   // Imported on demand, as the stores do: a SQLite deployment never loads the HTTP client.
   const { VaultClient } = await import("../vault/client.js");
   const client = new VaultClient({
-    address: vault.url,
-    auth: vault.token
-      ? { method: "token", token: vault.token }
-      : {
-          method: "approle",
-          roleId: vault.roleId,
-          secretId: vault.secretId,
-          credsFile: vault.credsFile,
-        },
-    namespace: vault.namespace,
-    caFile: vault.caCertFile,
-    timeoutMs: vault.timeoutSeconds * 1000,
+    ...vaultConnection(vault),
     maxRetries: 0,
     logger: silentLogger,
   });
