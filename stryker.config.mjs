@@ -29,8 +29,9 @@ export default {
   clearTextReporter: { reportMutants: false, reportTests: false, reportScoreTable: true },
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
-  // Not needed by the tests that run (see vitest.stryker.config.mjs): less to copy.
-  ignorePatterns: ["/dist", "/coverage", "/docs", "/bench", "/docker", "/.gofr-auth", "*.log"],
+  // Not read by the tests that run (see vitest.stryker.config.mjs): less to copy. docs/ and
+  // docker/ stay: tests read the policies and the docs they check.
+  ignorePatterns: ["/dist", "/coverage", "/.gofr-auth", "*.log"],
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
 };

@@ -3,9 +3,10 @@
  * vitest.config.ts, minus what cannot see a mutant:
  * - no globalSetup: it compiles dist/ for the tests that run `node dist/...` in a child
  *   process, and a child process never runs Stryker's active mutant;
- * - those tests (test/package.test.ts, test/package/, test/cli/child-process.test.ts),
- *   `npm start` in a child process (test/examples/start.test.ts) and the Docker suites
- *   (test/docker) are left out;
+ * - those tests (test/package.test.ts, test/package/, test/cli/child-process.test.ts,
+ *   test/cli/store-location.test.ts, and test/cli/token-input.test.ts, whose last test pipes
+ *   a token into the built binary; the CLI is not mutated), `npm start` in a child process
+ *   (test/examples/start.test.ts) and the Docker suites (test/docker) are left out;
  * - so is the 2,000-request rotation load test (test/rotation/rotation-under-load.test.ts,
  *   ~30 s a run): it would run for every mutant that survives a module-level ("static")
  *   mutation, and the key ring and provider paths it drives have their own unit tests.
@@ -22,6 +23,8 @@ export default defineConfig({
       "test/package.test.ts",
       "test/package/**",
       "test/cli/child-process.test.ts",
+      "test/cli/store-location.test.ts",
+      "test/cli/token-input.test.ts",
       "test/examples/start.test.ts",
       "test/rotation/rotation-under-load.test.ts",
     ],

@@ -104,7 +104,7 @@ export async function run({ lib, testing, options, only }) {
       targets,
       notes: [
         "the store check is never cached by AuthService: a revocation is seen on the next call",
-        "a fresh copy of the token per call in every case (~10 ns each, the same for all)",
+        "a fresh copy of the token per call in every case (~7 ns each, the same for all)",
         "the -nocache targets compare with 'stateless-nocache' (the table's ratio column is to 'stateless')",
       ],
     };
