@@ -29,5 +29,7 @@ export default defineConfig({
       "test/rotation/rotation-under-load.test.ts",
     ],
     testTimeout: 20_000,
+    // Scales the one flood test down to 100,000 labels (test/tokens/unknown-labels.test.ts).
+    env: { GOFR_TEST_MUTATION: "1" },
   },
 });
