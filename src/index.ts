@@ -38,6 +38,8 @@ export {
   type LogLevel,
   silentLogger,
 } from "./log.js";
+export * from "./metrics.js";
+export * from "./propagation/index.js";
 export * from "./secrets/index.js";
 export { SqliteSecretSource, type SqliteSecretSourceOptions } from "./secrets/sqlite.js";
 export { VaultSecretSource, type VaultSecretSourceOptions } from "./secrets/vault.js";

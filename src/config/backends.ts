@@ -1,6 +1,8 @@
 /** Opening the configured store: Vault, or the embedded SQLite file. */
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
+import type { ChangeMarker } from "../propagation/marker.js";
+import type { RecordChangeTarget } from "../propagation/poller.js";
 import { EnvSecretSource } from "../secrets/env.js";
 import {
   ISSUER_SECRETS_PREFIX,
@@ -9,6 +11,7 @@ import {
 } from "../secrets/source.js";
 import type { AuthStore } from "../store/store.js";
 import type { VaultClientOptions } from "../vault/client.js";
+import type { VaultTimers } from "../vault/timers.js";
 import type { AuthEnv } from "./env.js";
 
 export interface OpenedBackend {
@@ -21,6 +24,12 @@ export interface OpenedBackend {
   location: string;
   /** Operator work the generic interfaces do not offer (the CLI's and doctor's). */
   admin: StoreAdmin;
+  /**
+   * Vault: the change marker every write through this backend appends to, and the store
+   * whose cached records a `ChangePoller` forgets. Undefined for SQLite (its providers and
+   * store see other processes' commits on the next request).
+   */
+  changes: { marker: ChangeMarker; records: RecordChangeTarget } | undefined;
   close(): Promise<void>;
 }
 
@@ -40,6 +49,8 @@ export interface OpenBackendOptions {
   /** Create the SQLite file when missing. */
   createStore: boolean;
   env: NodeJS.ProcessEnv;
+  /** Vault: schedules token renewal. Default: unref'd `setTimeout`. */
+  timers?: VaultTimers;
 }
 
 export async function openBackend(
@@ -62,33 +73,44 @@ export async function openBackend(
 // Each backend is imported on demand: a Vault deployment never loads the native SQLite
 // addon, and the embedded store never loads the HTTP client.
 async function openVault(settings: AuthEnv, options: OpenBackendOptions) {
-  const [{ VaultClient }, { VaultSecretSource }, { VaultAuthStore }] = await Promise.all([
-    import("../vault/client.js"),
-    import("../secrets/vault.js"),
-    import("../store/vault.js"),
-  ]);
+  const [{ VaultClient }, { VaultSecretSource }, { VaultAuthStore }, { ChangeMarker }] =
+    await Promise.all([
+      import("../vault/client.js"),
+      import("../secrets/vault.js"),
+      import("../store/vault.js"),
+      import("../propagation/marker.js"),
+    ]);
   const vault = settings.vault as NonNullable<AuthEnv["vault"]>;
+  const { clock, logger } = options;
   const client = new VaultClient({
     ...vaultConnection(vault),
-    clock: options.clock,
-    logger: options.logger,
+    clock,
+    logger,
+    timers: options.timers,
   });
-  const secrets = new VaultSecretSource({ client, mount: vault.mount });
+  const kv = client.kv(vault.mount);
+  // Every writer through this backend (the CLI's rotations, revocations and deletions, a
+  // service's own revocations) signals the change to the fleet's pollers.
+  const marker = new ChangeMarker({ kv, pathPrefix: settings.pathPrefix, clock, logger });
+  const secrets = new VaultSecretSource({ client, mount: vault.mount, changes: marker });
   const store = new VaultAuthStore({
     client,
     mount: vault.mount,
     pathPrefix: settings.pathPrefix,
     tokenCacheTtlSeconds: settings.tokenCacheTtlSeconds,
-    clock: options.clock,
-    logger: options.logger,
+    changes: marker,
+    clock,
+    logger,
   });
-  const kv = client.kv(vault.mount);
   const admin: StoreAdmin = {
     // A KV v2 list of the folder (vault-api.md row 8); sub-folders (`name/`) are not issuers.
     issuersWithOwnSecret: async () =>
       (await kv.list(ISSUER_SECRETS_PREFIX)).filter((key) => !key.endsWith("/")).sort(),
     // DELETE metadata/<path> removes every version and the key (vault-api.md row 13, D11).
-    deleteSecret: (name) => kv.deleteMetadata(name),
+    deleteSecret: async (name) => {
+      await kv.deleteMetadata(name);
+      await marker.signal({ kind: "secret", name: name.replace(/^\/+|\/+$/g, "") });
+    },
     quickCheck: () => undefined,
   };
   return {
@@ -97,6 +119,7 @@ async function openVault(settings: AuthEnv, options: OpenBackendOptions) {
     store,
     location: `${vault.url} (${vault.mount}/${settings.pathPrefix})`,
     admin,
+    changes: { marker, records: store },
     close: () => client.close(),
   };
 }
@@ -129,6 +152,7 @@ async function openSqlite(settings: AuthEnv, options: OpenBackendOptions) {
     store,
     location: database.path,
     admin,
+    changes: undefined,
     close: async () => database.close(),
   };
 }

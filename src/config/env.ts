@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { DEFAULT_CREDS_FILE, DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX } from "../defaults.js";
 import { AuthError } from "../errors.js";
+import { DEFAULT_PROPAGATION_SECONDS } from "../propagation/poller.js";
 import { DEFAULT_SECRET_TTL_SECONDS } from "../secrets/provider.js";
 import { DEFAULT_AUDIENCE, OPERATOR_ISSUER } from "../tokens/claims.js";
 
@@ -39,8 +40,18 @@ export interface AuthEnv {
   issuer: string;
   trustedIssuers: string[] | undefined;
   secretTtlSeconds: number;
-  /** Vault store: how long a token record is cached, the bound on revocation visibility. */
+  /**
+   * Vault store: how long a token record is cached. With propagation on (default 300 s) it
+   * bounds only revocations written without the change marker (the Python fleet); with it
+   * off (default 30 s) it bounds every revocation made by another process.
+   */
   tokenCacheTtlSeconds: number;
+  /**
+   * Vault: seconds between two reads of the change marker (`<P>_PROPAGATION_SECONDS`,
+   * default 2; 0 = off). Rotations and revocations made by writers using this library reach
+   * the service within this interval plus one read. The embedded store needs no poll.
+   */
+  propagationSeconds: number;
   rotationGraceSeconds: number;
   /** `store` (Vault or SQLite, the default) or `env` (legacy JWT_SECRET_* variables). */
   secretSource: "store" | "env";
@@ -97,6 +108,9 @@ const flag = z
   .refine((value) => TRUE.has(value) || FALSE.has(value), "must be a boolean")
   .transform((value) => TRUE.has(value));
 const seconds = (max: number) => z.coerce.number().int().min(0).max(max);
+/** Token record TTL defaults: with the change marker followed, and without. */
+const TOKEN_CACHE_TTL_WITH_PROPAGATION = 300;
+const TOKEN_CACHE_TTL_WITHOUT_PROPAGATION = 30;
 const httpUrl = z
   .string()
   .trim()
@@ -149,7 +163,11 @@ const VARIABLES = {
   JWT_SECRET_TTL: { schema: seconds(86_400), example: String(DEFAULT_SECRET_TTL_SECONDS) },
   TOKEN_CACHE_TTL: {
     schema: seconds(3600),
-    example: "30 (seconds until a revocation is seen everywhere)",
+    example: "300 (seconds until a revocation written without the change marker is seen)",
+  },
+  PROPAGATION_SECONDS: {
+    schema: z.coerce.number().min(0).max(3600),
+    example: `${DEFAULT_PROPAGATION_SECONDS} (0 turns the change marker poll off)`,
   },
   ROTATION_GRACE: { schema: seconds(30 * 86_400), example: "0 (or 3600 for a one-hour overlap)" },
   ALLOW_NONCANONICAL: { schema: flag, example: "0" },
@@ -223,6 +241,8 @@ export function readAuthEnv(envPrefix: string, env: NodeJS.ProcessEnv): AuthEnv 
     );
   }
 
+  const propagationSeconds = parsed.PROPAGATION_SECONDS ?? DEFAULT_PROPAGATION_SECONDS;
+  const followsMarker = parsed.VAULT_URL !== undefined && propagationSeconds > 0;
   return {
     prefix,
     noAuth: parsed.NO_AUTH ?? false,
@@ -246,7 +266,10 @@ export function readAuthEnv(envPrefix: string, env: NodeJS.ProcessEnv): AuthEnv 
     issuer: parsed.ISSUER ?? OPERATOR_ISSUER,
     trustedIssuers: parsed.TRUSTED_ISSUERS,
     secretTtlSeconds: parsed.JWT_SECRET_TTL ?? DEFAULT_SECRET_TTL_SECONDS,
-    tokenCacheTtlSeconds: parsed.TOKEN_CACHE_TTL ?? 30,
+    tokenCacheTtlSeconds:
+      parsed.TOKEN_CACHE_TTL ??
+      (followsMarker ? TOKEN_CACHE_TTL_WITH_PROPAGATION : TOKEN_CACHE_TTL_WITHOUT_PROPAGATION),
+    propagationSeconds,
     rotationGraceSeconds: parsed.ROTATION_GRACE ?? 0,
     secretSource: parsed.SECRET_SOURCE ?? "store",
     strictIssuerKeys: (parsed.STRICT_ISSUER_KEYS ?? false) || parsed.ACCEPT_SHARED_KEY === false,

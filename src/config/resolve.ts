@@ -6,11 +6,13 @@
 import { AuthService } from "../auth-service.js";
 import { type Clock, systemClock } from "../clock.js";
 import { consoleLogger, type Logger } from "../log.js";
+import { ChangePoller } from "../propagation/poller.js";
 import { KeyRing } from "../secrets/keyring.js";
 import type { JwtSecretProvider } from "../secrets/provider.js";
 import type { WritableSecretSource } from "../secrets/source.js";
 import type { AuthStore } from "../store/store.js";
-import { openBackend, type StoreAdmin } from "./backends.js";
+import type { VaultTimers } from "../vault/timers.js";
+import { type OpenedBackend, openBackend, type StoreAdmin } from "./backends.js";
 import { type AuthEnv, readAuthEnv } from "./env.js";
 
 export type Backend = "vault" | "sqlite";
@@ -27,6 +29,15 @@ export interface ResolveAuthConfigOptions {
   createStore?: boolean;
   /** Log the single-machine-mode WARNING (services: yes; the CLI says it its own way). */
   singleMachineWarning?: boolean;
+  /**
+   * Vault: follow the change marker (one read per `<P>_PROPAGATION_SECONDS`, unless 0), so
+   * rotations and revocations made elsewhere reach this process within that interval.
+   * Default: as `checkSecret`, i.e. services do; the CLI and doctor, which run one command
+   * and pass `checkSecret: false`, do not (they still write the marker).
+   */
+  followChanges?: boolean;
+  /** Schedules marker polls and Vault token renewal. Default: unref'd `setTimeout` (tests: `ManualTimers`). */
+  timers?: VaultTimers;
 }
 
 export interface AuthDisabled {
@@ -54,7 +65,12 @@ export interface AuthEnabled {
   /** Operator work: list and delete issuer secrets, check the SQLite file (CLI, doctor). */
   admin: StoreAdmin;
   settings: AuthEnv;
-  /** Stops renewal timers and closes files and connections. */
+  /**
+   * The change marker poller (Vault with `<P>_PROPAGATION_SECONDS` > 0 and `followChanges`):
+   * its `stats` are the propagation metrics. Undefined on SQLite or when off.
+   */
+  propagation?: ChangePoller;
+  /** Stops the poller and renewal timers, and closes files and connections. */
   close(): Promise<void>;
 }
 
@@ -81,6 +97,7 @@ export async function resolveAuthConfig(
     clock,
     createStore: options.createStore ?? true,
     env,
+    timers: options.timers,
   });
   if (backend.kind === "sqlite" && (options.singleMachineWarning ?? true)) {
     logger.warn("Single-machine mode: auth data and signing secrets are in a local SQLite file", {
@@ -97,6 +114,14 @@ export async function resolveAuthConfig(
     logger,
   });
   const secretProvider = keyRing.shared;
+  const propagation =
+    (options.followChanges ?? options.checkSecret ?? true)
+      ? changePoller(backend, keyRing, settings, { clock, logger, timers: options.timers })
+      : undefined;
+  const close = async () => {
+    propagation?.stop();
+    await backend.close();
+  };
   const auth = new AuthService({
     store: backend.store,
     keyRing,
@@ -121,8 +146,11 @@ export async function resolveAuthConfig(
     location: backend.location,
     admin: backend.admin,
     settings,
-    close: backend.close,
+    propagation,
+    close,
   };
+  // Before the first secret read: where the marker stands now is what later polls compare to.
+  await propagation?.start();
   if (options.checkSecret ?? true) {
     try {
       // Without the shared key, the key this service signs with is its own.
@@ -139,9 +167,26 @@ export async function resolveAuthConfig(
         fingerprint: key.fingerprint,
       });
     } catch (error) {
-      await backend.close();
+      await close();
       throw error;
     }
   }
   return resolved;
+}
+
+/** The poller of a Vault backend when propagation is on; undefined otherwise. */
+function changePoller(
+  backend: OpenedBackend,
+  keyRing: KeyRing,
+  settings: AuthEnv,
+  options: { clock: Clock; logger: Logger; timers: VaultTimers | undefined },
+): ChangePoller | undefined {
+  if (!backend.changes || settings.propagationSeconds <= 0) return undefined;
+  return new ChangePoller({
+    marker: backend.changes.marker,
+    records: backend.changes.records,
+    keyRing,
+    intervalSeconds: settings.propagationSeconds,
+    ...options,
+  });
 }

@@ -4,7 +4,12 @@ import { consoleLogger, type Logger } from "../log.js";
 import { OPERATOR_ISSUER, SHARED_KEY_LABEL } from "../tokens/claims.js";
 import { JwtSecretProvider } from "./provider.js";
 import type { SigningKey } from "./signing-key.js";
-import { issuerSecretName, type SecretSource, SHARED_SECRET_NAME } from "./source.js";
+import {
+  ISSUER_SECRETS_PREFIX,
+  issuerSecretName,
+  type SecretSource,
+  SHARED_SECRET_NAME,
+} from "./source.js";
 
 export { SHARED_KEY_LABEL };
 
@@ -135,6 +140,11 @@ export class KeyRing {
     for (const provider of this.own.values()) provider.holdPreviousVersionFor(graceMs);
   }
 
+  /** The providers this ring holds now: the shared one, then issuers' own (for metrics). */
+  heldProviders(): JwtSecretProvider[] {
+    return [this.shared, ...this.own.values()];
+  }
+
   /** True while the issuer is known to have no own secret (no store read). */
   isKnownAbsent(issuer: string): boolean {
     return (this.absentUntil.get(issuer) ?? 0) > this.clock();
@@ -208,6 +218,46 @@ export class KeyRing {
       });
     }
     return result;
+  }
+
+  /**
+   * The secret `name` changed in the store (a `secret` entry of the change marker): its
+   * provider, if this ring holds a key for it, reads it now while the old key keeps serving.
+   * A secret deleted meanwhile stops verifying: the shared key is dropped (the next use
+   * reads the store and fails closed), an issuer's own provider is forgotten (its tokens
+   * are refused, it mints with the shared key unless strict). An issuer remembered as
+   * having no secret is looked up again on its next use. Other failures reject.
+   */
+  async secretChanged(name: string): Promise<void> {
+    if (name === this.shared.name) return this.reload(this.shared, undefined);
+    if (!this.perIssuerKeys || !name.startsWith(`${ISSUER_SECRETS_PREFIX}/`)) return;
+    const issuer = name.slice(ISSUER_SECRETS_PREFIX.length + 1);
+    this.absentUntil.delete(issuer);
+    const provider = this.own.get(issuer);
+    if (provider) await this.reload(provider, issuer);
+  }
+
+  /** Every held key is read again (a resync after missed changes); see {@link secretChanged}. */
+  async refreshAll(): Promise<void> {
+    this.absentUntil.clear();
+    const reloads = [...this.own].map(([issuer, provider]) => this.reload(provider, issuer));
+    await Promise.all([this.reload(this.shared, undefined), ...reloads]);
+  }
+
+  /** Re-reads a provider that holds a key (one that holds none reads on first use anyway). */
+  private async reload(provider: JwtSecretProvider, issuer: string | undefined): Promise<void> {
+    if (provider.fingerprint === undefined) return;
+    try {
+      await provider.refresh();
+    } catch (error) {
+      if (!isAuthError(error, "secret_unavailable")) throw error;
+      if (issuer === undefined) {
+        provider.invalidate();
+      } else if (this.own.get(issuer) === provider) {
+        this.own.delete(issuer);
+        this.rememberAbsent(issuer);
+      }
+    }
   }
 
   /** Reads `provider`'s key: found, it is kept in `own`; absent, remembered (bounded). */

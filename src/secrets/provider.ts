@@ -82,6 +82,10 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly allowWeak: boolean;
+  /** The source's change counter (SQLite), checked on each access; undefined = none. */
+  private readonly generationOf: (() => number) | undefined;
+  /** {@link generationOf} when the latest version was last read. */
+  private seenGeneration = Number.NaN;
 
   private key: SigningKey | undefined;
   private expiresAt = 0;
@@ -122,6 +126,7 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? consoleLogger({ name: "jwt-secret-provider", level: "warn" });
     this.allowWeak = options.allowWeakSecrets ?? options.source.allowsWeakSecrets ?? false;
+    this.generationOf = options.source.generation?.bind(options.source);
   }
 
   /** The secret value: cached while fresh, else one shared read of the source. */
@@ -141,12 +146,17 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
     return this.currentKey()?.value;
   }
 
-  /** The cached key, synchronously, or `undefined` when cold or expired. Never awaits. */
+  /**
+   * The cached key, synchronously, or `undefined` when cold or expired. Never awaits. With a
+   * source that reports a `generation` (SQLite), a change to the store since the last read
+   * counts as expired: a rotation by another process is used on the next access.
+   */
   currentKey(): SigningKey | undefined {
     const key = this.key;
     if (!key) return undefined;
     const now = this.clock();
     if (now >= this.expiresAt) return undefined;
+    if (this.generationOf && this.readGeneration() !== this.seenGeneration) return undefined;
     if (now >= this.expiresAt - this.refreshAheadMs && !this.inflight) this.refreshInBackground();
     return key;
   }
@@ -202,6 +212,15 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
     return this.inflight;
   }
 
+  /** The source's generation; NaN (never equal: the next access reads) when none or failing. */
+  private readGeneration(): number {
+    try {
+      return this.generationOf?.() ?? Number.NaN;
+    } catch {
+      return Number.NaN;
+    }
+  }
+
   private refreshInBackground(): void {
     this.refresh().catch((error: unknown) => {
       // The still-fresh cached value stays in use; the failure must not break requests.
@@ -219,6 +238,8 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
 
   private async readLatest(): Promise<SigningKey> {
     this.stats.reads += 1;
+    // Taken before the read: a change committed while it runs makes the next access read again.
+    const generation = this.readGeneration();
     let key: SigningKey;
     try {
       const read = await this.source.read(this.name);
@@ -228,8 +249,11 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
       this.stats.failures += 1;
       throw toAuthError(error, this.name, this.source);
     }
+    this.seenGeneration = generation;
     const previous = this.key;
     if (previous && isStale(key, previous)) return this.keepAfterStaleRead(previous, key);
+    // The same version read again keeps its object: caches keyed by the key stay warm.
+    if (previous && sameVersion(key, previous)) key = previous;
     this.reportedStale = undefined;
     if (previous && previous.fingerprint !== key.fingerprint) {
       this.stats.rotations += 1;
@@ -338,6 +362,11 @@ export class JwtSecretProvider extends EventEmitter<ProviderEvents> {
       this.versions.delete(oldest);
     }
   }
+}
+
+function sameVersion(read: SigningKey, held: SigningKey): boolean {
+  const sameTime = read.createdAt.getTime() === held.createdAt.getTime();
+  return read.version === held.version && read.fingerprint === held.fingerprint && sameTime;
 }
 
 /**

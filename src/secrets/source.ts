@@ -35,6 +35,14 @@ export interface SecretSource {
    * providers then skip the weak-value rules (`weakSecretReason`). Absent means false.
    */
   readonly allowsWeakSecrets?: boolean;
+  /**
+   * A number that changes whenever any secret in the store may have changed (written by
+   * this process or another), read synchronously and cheaply: providers call it on every
+   * access and re-read when it moved, so a rotation is used on the next request instead of
+   * after the cache TTL. Optional: sources without it (Vault, memory, env) cost nothing
+   * here and rely on the TTL (Vault: and on the change marker, see `ChangePoller`).
+   */
+  generation?(): number;
 }
 
 /** A source operators can write to (rotation, `init`). Each write makes a new version. */

@@ -37,8 +37,8 @@ const SQL = {
 
 /**
  * A {@link WritableSecretSource} over the embedded store. Reads hit the file every time (the
- * {@link JwtSecretProvider} does the caching), so a rotation written by another process is
- * seen on the provider's next read.
+ * {@link JwtSecretProvider} does the caching); {@link generation} tells providers when the
+ * file changed, so a rotation written by another process is used on the next request.
  */
 export class SqliteSecretSource implements WritableSecretSource {
   readonly description: string;
@@ -46,6 +46,10 @@ export class SqliteSecretSource implements WritableSecretSource {
   readonly allowsWeakSecrets: boolean;
   readonly #clock: Clock;
   #closed = false;
+  // `generation()`: bumped whenever data_version or the handle's write count moved.
+  #generation = 0;
+  #seenDataVersion = Number.NaN;
+  #seenWrites = Number.NaN;
 
   constructor(options: SqliteSecretSourceOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -74,6 +78,23 @@ export class SqliteSecretSource implements WritableSecretSource {
     ) as SecretRow | undefined;
     if (!row) throw this.missing(name, version);
     return this.toVersion(row, name);
+  }
+
+  /**
+   * Changes whenever the file may have changed since the previous call: another connection
+   * (any process) committed (`PRAGMA data_version`), or this handle wrote (its write count;
+   * `data_version` ignores a connection's own commits). One PRAGMA, no table read; providers
+   * call it on each access, so a rotation made elsewhere is used on the next request.
+   */
+  generation(): number {
+    const version = this.database.read("check for changes", () => this.database.dataVersion());
+    const writes = this.database.writeCount;
+    if (version !== this.#seenDataVersion || writes !== this.#seenWrites) {
+      this.#generation += 1;
+      this.#seenDataVersion = version;
+      this.#seenWrites = writes;
+    }
+    return this.#generation;
   }
 
   /** Appends a new version of `name` (1 if it had none). Refuses short, weak or PEM values. */

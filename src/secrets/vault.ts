@@ -6,6 +6,7 @@
  */
 import { DEFAULT_KV_MOUNT } from "../defaults.js";
 import { AuthError, isAuthError } from "../errors.js";
+import type { ChangeMarker } from "../propagation/marker.js";
 import type { VaultClient } from "../vault/client.js";
 import type { KvSecret, KvV2 } from "../vault/kv.js";
 import type { SecretVersion, WritableSecretSource } from "./source.js";
@@ -18,6 +19,12 @@ export interface VaultSecretSourceOptions {
   field?: string;
   /** Let providers accept weak values (see `weakSecretReason`); tests only. Default false. */
   allowWeakSecrets?: boolean;
+  /**
+   * The auth store's change marker: each write appends a `secret` entry to it, so running
+   * services re-read the secret within their propagation interval. Without it they see a
+   * rotation within their secret cache TTL.
+   */
+  changes?: ChangeMarker;
 }
 
 export class VaultSecretSource implements WritableSecretSource {
@@ -26,12 +33,14 @@ export class VaultSecretSource implements WritableSecretSource {
   readonly field: string;
   readonly allowsWeakSecrets: boolean;
   private readonly kv: KvV2;
+  private readonly changes: ChangeMarker | undefined;
 
   constructor(options: VaultSecretSourceOptions) {
     this.mount = options.mount ?? DEFAULT_KV_MOUNT;
     this.field = options.field ?? "value";
     this.allowsWeakSecrets = options.allowWeakSecrets ?? false;
     this.kv = options.client.kv(this.mount);
+    this.changes = options.changes;
     this.description = `${options.client.description} mount ${this.mount}`;
   }
 
@@ -59,9 +68,14 @@ export class VaultSecretSource implements WritableSecretSource {
     return { value, version: secret.version, createdAt: secret.createdAt };
   }
 
-  /** Writes a new version (rotation). Other fields of the secret are not kept. */
+  /**
+   * Writes a new version (rotation) and signals it in the change marker, if given (a failed
+   * signal is logged, not thrown: the rotation is done). Other fields are not kept.
+   */
   async write(name: string, value: string): Promise<SecretVersion> {
     const written = await this.kv.write(name, { [this.field]: value });
+    const path = name.replace(/^\/+|\/+$/g, "");
+    await this.changes?.signal({ kind: "secret", name: path, version: written.version });
     return { value, version: written.version, createdAt: written.createdAt };
   }
 

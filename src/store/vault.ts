@@ -24,20 +24,25 @@
  * `malformedRecords()` lists it for `doctor`: one bad record never blocks the fleet.
  *
  * `getToken` (the store check of every verification) is cached: found records for
- * `tokenCacheTtlSeconds` (default 30 s: the bound on how long another process's revocation
- * takes to be seen here), missing ids for `negativeCacheTtlSeconds` (default 5 s). Writes
- * through this store update the cache at once, so a revocation is seen immediately in the
- * process that made it.
+ * `tokenCacheTtlSeconds` (default 30 s), missing ids for `negativeCacheTtlSeconds` (5 s).
+ * Writes through this store update the cache at once, and `updateToken` (a revocation)
+ * appends to the change marker, so a `ChangePoller` in every other process forgets that
+ * record within its interval; writers without the marker (the Python fleet) are seen
+ * within the TTL.
  */
-import { type Clock, systemClock } from "../clock.js";
 import { DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX } from "../defaults.js";
 import { AuthError, isAuthError } from "../errors.js";
 import type { Group } from "../groups/group.js";
 import { type Logger, silentLogger } from "../log.js";
+import { ChangeMarker } from "../propagation/marker.js";
 import type { TokenRecord } from "../tokens/record.js";
 import type { VaultClient } from "../vault/client.js";
 import type { KvV2 } from "../vault/kv.js";
-import { RecordCache } from "../vault/record-cache.js";
+import {
+  type RecordCache,
+  type TokenCacheSettings,
+  tokenRecordCache,
+} from "../vault/record-cache.js";
 import {
   findIndexDrift,
   type IndexDrift,
@@ -57,18 +62,12 @@ import type { AuthStore } from "./store.js";
 import { NameIndexes } from "./vault-index.js";
 import { groupFromWire, groupToWire, tokenRecordFromWire, tokenRecordToWire } from "./wire.js";
 
-export interface VaultAuthStoreOptions {
+export interface VaultAuthStoreOptions extends TokenCacheSettings {
   client: VaultClient;
   /** KV v2 mount. Default `secret`. */
   mount?: string;
   /** Path prefix inside the mount. Default `gofr/auth` (never derived from an env prefix). */
   pathPrefix?: string;
-  /** How long a found token record is served from memory. Default 30 s; 0 disables. */
-  tokenCacheTtlSeconds?: number;
-  /** How long a missing token id is remembered. Default 5 s; 0 disables. */
-  negativeCacheTtlSeconds?: number;
-  /** Cached token ids kept at most. Default 10,000. */
-  maxCachedTokens?: number;
   /**
    * Keep `<prefix>/tokens/_index/names` so concurrent inserts of one token name cannot both
    * win. Default true. Reads work without it (records are scanned).
@@ -76,9 +75,10 @@ export interface VaultAuthStoreOptions {
   tokenNameIndex?: boolean;
   /** Check-and-set rounds before giving up under contention. Default 32. */
   casAttempts?: number;
+  /** The change marker `updateToken` appends to. Default: `<pathPrefix>/_changes`; false: none. */
+  changes?: ChangeMarker | false;
   /** Parallel reads when scanning records. Default 8. */
   scanConcurrency?: number;
-  clock?: Clock;
   logger?: Logger;
 }
 
@@ -95,6 +95,7 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks 
   private readonly tokenNameIndex: boolean;
   private readonly scanConcurrency: number;
   private readonly malformed: MalformedWarnings;
+  private readonly changes: ChangeMarker | undefined;
 
   constructor(options: VaultAuthStoreOptions) {
     this.mount = options.mount ?? DEFAULT_KV_MOUNT;
@@ -116,12 +117,10 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks 
       where: (path) => this.where(path),
     });
     this.malformed = new MalformedWarnings(logger);
-    this.cache = new RecordCache<TokenRecord>({
-      ttlMs: seconds(options.tokenCacheTtlSeconds, 30, "tokenCacheTtlSeconds") * 1000,
-      negativeTtlMs: seconds(options.negativeCacheTtlSeconds, 5, "negativeCacheTtlSeconds") * 1000,
-      maxEntries: options.maxCachedTokens ?? 10_000,
-      clock: options.clock ?? systemClock,
-    });
+    this.cache = tokenRecordCache<TokenRecord>(options);
+    const marker = { kv: this.kv, pathPrefix: this.pathPrefix, clock: options.clock, logger };
+    this.changes =
+      options.changes === false ? undefined : (options.changes ?? new ChangeMarker(marker));
   }
 
   /** Cache counters: `hits` served from memory, `loads` that read Vault. */
@@ -129,8 +128,18 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks 
     return { ...this.cache.stats };
   }
 
+  /** `getToken`'s record reads from Vault and answers from memory. */
+  get stats(): { recordReads: number; recordCacheHits: number } {
+    return { recordReads: this.cache.stats.loads, recordCacheHits: this.cache.stats.hits };
+  }
+
+  /** The next `getToken(id)` reads Vault (a load already running is not reused). */
+  forgetToken(id: string): void {
+    this.cache.delete(id);
+  }
+
   /** Forgets every cached token record (the next `getToken` of each id reads Vault). */
-  clearCache(): void {
+  forgetAllTokens(): void {
     this.cache.clear();
   }
 
@@ -281,6 +290,7 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks 
     // A whole-record write: resent after a lost answer, it writes the same data again.
     await this.kv.write(this.tokenPath(record.id), { ...tokenRecordToWire(record) });
     this.cache.set(record.id, structuredClone(record));
+    await this.changes?.signal({ kind: "token", token_id: record.id });
   }
 
   /**
@@ -401,12 +411,4 @@ function assertId(id: string, what: string): void {
       hint: "ids are UUIDs",
     });
   }
-}
-
-function seconds(value: number | undefined, fallback: number, name: string): number {
-  const chosen = value ?? fallback;
-  if (!Number.isFinite(chosen) || chosen < 0) {
-    throw new AuthError("config_invalid", `${name} must be >= 0, got ${value}`);
-  }
-  return chosen;
 }

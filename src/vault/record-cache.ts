@@ -2,9 +2,12 @@
  * A small read-through cache for records that are read far more often than written
  * (token records on the verify path). Hits expire after a TTL, misses after a shorter
  * one; concurrent misses for one id share one load; a write through {@link set} wins over
- * a load that was already in flight, so a revocation is never undone by a stale read.
+ * a load that was already in flight, so a revocation is never undone by a stale read, and
+ * {@link delete} / {@link clear} (a change signalled by another process) detach such loads:
+ * their result is not stored, and the next `get` reads again.
  */
-import type { Clock } from "../clock.js";
+import { type Clock, systemClock } from "../clock.js";
+import { AuthError } from "../errors.js";
 
 export interface RecordCacheOptions {
   /** How long a found record is served without reading the store. */
@@ -45,14 +48,18 @@ export class RecordCache<T> {
     }
     const startedAt = this.sequence;
     this.stats.loads += 1;
-    const loading = load()
+    const loading: Promise<T | undefined> = load()
       .then((value) => {
         const current = this.entries.get(id);
-        // A write since the load started holds newer data than this read: keep it.
-        if (!current || current.sequence <= startedAt) this.store(id, value);
+        // A write since the load started holds newer data than this read: keep it. A load
+        // detached by delete/clear may have read from before the change: drop its result.
+        const attached = this.inflight.get(id) === loading;
+        if (attached && (!current || current.sequence <= startedAt)) this.store(id, value);
         return value;
       })
-      .finally(() => this.inflight.delete(id));
+      .finally(() => {
+        if (this.inflight.get(id) === loading) this.inflight.delete(id);
+      });
     this.inflight.set(id, loading);
     return loading;
   }
@@ -63,14 +70,18 @@ export class RecordCache<T> {
     this.store(id, value);
   }
 
+  /** Forgets `id`: the next `get` loads it, even if a load started earlier is still running. */
   delete(id: string): void {
     this.sequence += 1;
     this.entries.delete(id);
+    this.inflight.delete(id);
   }
 
+  /** Forgets everything, as {@link delete} for each id. */
   clear(): void {
     this.sequence += 1;
     this.entries.clear();
+    this.inflight.clear();
   }
 
   get size(): number {
@@ -92,4 +103,33 @@ export class RecordCache<T> {
       this.entries.delete(oldest);
     }
   }
+}
+
+/** The token-record cache settings of `VaultAuthStoreOptions`. */
+export interface TokenCacheSettings {
+  /** How long a found token record is served from memory. Default 30 s; 0 disables. */
+  tokenCacheTtlSeconds?: number;
+  /** How long a missing token id is remembered. Default 5 s; 0 disables. */
+  negativeCacheTtlSeconds?: number;
+  /** Cached token ids kept at most. Default 10,000. */
+  maxCachedTokens?: number;
+  clock?: Clock;
+}
+
+/** A {@link RecordCache} from the store's settings in seconds, checked. */
+export function tokenRecordCache<T>(settings: TokenCacheSettings): RecordCache<T> {
+  return new RecordCache<T>({
+    ttlMs: seconds(settings.tokenCacheTtlSeconds, 30, "tokenCacheTtlSeconds") * 1000,
+    negativeTtlMs: seconds(settings.negativeCacheTtlSeconds, 5, "negativeCacheTtlSeconds") * 1000,
+    maxEntries: settings.maxCachedTokens ?? 10_000,
+    clock: settings.clock ?? systemClock,
+  });
+}
+
+function seconds(value: number | undefined, fallback: number, name: string): number {
+  const chosen = value ?? fallback;
+  if (!Number.isFinite(chosen) || chosen < 0) {
+    throw new AuthError("config_invalid", `${name} must be >= 0, got ${value}`);
+  }
+  return chosen;
 }

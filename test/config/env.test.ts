@@ -25,6 +25,7 @@ describe("readAuthEnv", () => {
       trustedIssuers: undefined,
       secretTtlSeconds: 300,
       tokenCacheTtlSeconds: 30,
+      propagationSeconds: 2,
       rotationGraceSeconds: 0,
       secretSource: "store",
       strictIssuerKeys: false,

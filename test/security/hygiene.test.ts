@@ -308,12 +308,19 @@ describe("secret hygiene", () => {
       const operator = operatorPlane();
       const fresh = async () =>
         addToken((await operator.auth.createToken({ groups: ["public"] })).token);
+      // Counted faults match only token-record reads: the service's change-marker poll (its
+      // own timer) must not use them up before the request under test arrives.
+      const records = { path: "/v1/secret/data/gofr/auth/tokens/" };
       const faults: Array<[string, () => void, () => void]> = [
         ["sealed", () => vault.seal(), () => vault.unseal()],
-        ["500 three times", () => vault.failNext(3, 500), () => {}],
-        ["403", () => vault.failNext(1, 403, { body: PERMISSION_DENIED_BODY }), () => {}],
-        ["dropped connections", () => vault.dropNext(3), () => {}],
-        ["malformed JSON", () => vault.malformedNext(1), () => {}],
+        ["500 three times", () => vault.failNext(3, 500, { match: records }), () => {}],
+        [
+          "403",
+          () => vault.failNext(1, 403, { body: PERMISSION_DENIED_BODY, match: records }),
+          () => {},
+        ],
+        ["dropped connections", () => vault.dropNext(3, records), () => {}],
+        ["malformed JSON", () => vault.malformedNext(1, records), () => {}],
       ];
       for (const [name, begin, end] of faults) {
         const token = await fresh();
