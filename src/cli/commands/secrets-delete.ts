@@ -6,12 +6,14 @@ import { issuerSecretName } from "../../secrets/source.js";
 import type { TokenRecord } from "../../tokens/record.js";
 import type { CliContext } from "../context.js";
 import { printable, UsageError } from "../output.js";
+import { deletionBound } from "../refusal-bounds.js";
 import { TokenStatusJudge } from "../token-status.js";
 
 const CONSEQUENCES = `
 What happens to the issuer's tokens: every token signed with its own key stops verifying
-once services re-read the key (within their secret TTL, default 300 s), whatever its
-expiry; \`tokens list\` then shows them as superseded. The issuer's new tokens are signed
+once services see the deletion (embedded store: their next request; Vault: within
+<PREFIX>_PROPAGATION_SECONDS, default 2 s, or the secret TTL when propagation is off),
+whatever its expiry; \`tokens list\` then shows them as superseded. The issuer's new tokens are signed
 with the shared secret again, unless <PREFIX>_STRICT_ISSUER_KEYS is on (or
 <PREFIX>_ACCEPT_SHARED_KEY=0): then it cannot mint until it gets a secret again
 (gofr-auth secrets generate --issuer <name>).
@@ -55,7 +57,7 @@ export function registerSecretsDelete(secrets: Command, ctx: CliContext): void {
       ctx.emit(
         `${printable(
           `Deleted ${name} (all versions, latest v${version}). ${issuer} now signs with the shared secret (unless strict issuer keys are on).`,
-        )}\n${active.length > 0 ? `${active.length} active tokens signed with its key stop verifying within the secret TTL (default 300 s): re-issue them.\n` : ""}`,
+        )}\n${active.length > 0 ? `${active.length} active tokens signed with its key stop verifying ${deletionBound(plane)}: re-issue them.\n` : ""}`,
         { name, issuer, versions: version, activeTokens: active.map((record) => record.id) },
       );
     });

@@ -8,8 +8,24 @@ import {
 } from "../../secrets/source.js";
 import type { CliContext } from "../context.js";
 import { age, printable, shortTime, table, UsageError } from "../output.js";
+import { rotationBound } from "../refusal-bounds.js";
 import { generateSecret } from "./init.js";
-import { noOwnSecret, registerSecretsDelete } from "./secrets-delete.js";
+import { registerSecretsDelete } from "./secrets-delete.js";
+import { registerSecretsLeaked, rotateSecret } from "./secrets-leaked.js";
+
+const ROTATE_HELP = `
+New tokens verify everywhere at once (a service meeting a newer version reads it). Tokens
+signed with the old version stop being accepted:
+  rotation grace 0 (<PREFIX>_ROTATION_GRACE, the default): within the propagation bound.
+    Embedded store: from each service's next request. Vault: within
+    <PREFIX>_PROPAGATION_SECONDS (default 2 s) plus one store read; with propagation off
+    (0), within the secret TTL <PREFIX>_JWT_SECRET_TTL (default 300 s).
+  rotation grace G: after G seconds (or the bound above, if longer).
+The command prints that bound, computed from this environment's settings (each service
+follows its own). \`tokens list\` then shows the old tokens superseded: mint new ones.
+Only existing secrets are rotated: give an issuer its first one with secrets generate.
+After a leak, use gofr-auth secrets leaked instead: it also revokes the old tokens.
+See docs/operations.md.`;
 
 export function registerSecrets(program: Command, ctx: CliContext): void {
   const secrets = program
@@ -115,40 +131,24 @@ export function registerSecrets(program: Command, ctx: CliContext): void {
     .option("-i, --issuer <name>", "rotate this issuer's own secret instead of the shared one")
     .option(
       "-y, --yes",
-      "confirm: tokens signed with the old version stop verifying (unless rotation grace is on)",
+      "confirm: tokens signed with the old version stop verifying (after the grace, if any)",
     )
-    .addHelpText(
-      "after",
-      "\nServices pick up the new version within their cache TTL (default 300 s), or at once\nwhen they meet a token naming it. Without a rotation grace, tokens signed with the old\nversion are rejected from then on (tokens list shows them superseded): mint new ones.\nOnly existing secrets are rotated: give an issuer its first one with secrets generate.\nSee docs/operations.md.",
-    )
+    .addHelpText("after", ROTATE_HELP)
     .action(async (options: { issuer?: string; yes?: boolean }) => {
       if (!options.yes) {
         throw new UsageError(
           "rotation invalidates tokens signed with the current version; run again with --yes to confirm",
         );
       }
-      const { secretSource, admin } = await ctx.open();
-      const name = options.issuer ? issuerSecretName(options.issuer) : SHARED_SECRET_NAME;
-      let previous: string;
-      try {
-        previous = fingerprint((await secretSource.read(name)).value);
-      } catch (error) {
-        if (!isAuthError(error, "secret_unavailable")) throw error;
-        // Rotating creates nothing: a mistyped issuer must not get a secret of its own.
-        if (options.issuer) throw await noOwnSecret(options.issuer, "rotate", admin);
-        throw new AuthError("secret_unavailable", `No shared signing secret at ${name} to rotate`, {
-          hint: "run `gofr-auth init` first",
-        });
-      }
-      const written = await secretSource.write(name, generateSecret());
-      const next = fingerprint((await secretSource.read(name, written.version)).value);
-      ctx.emit(`Rotated ${printable(name)}: ${previous} -> ${next} (v${written.version})\n`, {
-        name,
-        version: written.version,
-        oldFingerprint: previous,
-        newFingerprint: next,
-      });
+      const plane = await ctx.open();
+      const rotation = await rotateSecret(plane, options.issuer);
+      const bound = rotationBound(plane);
+      ctx.emit(
+        `Rotated ${printable(rotation.name)}: ${rotation.oldFingerprint} -> ${rotation.newFingerprint} (v${rotation.version})\n${bound.text}\n`,
+        { ...rotation, oldTokensRefused: bound },
+      );
     });
 
+  registerSecretsLeaked(secrets, ctx);
   registerSecretsDelete(secrets, ctx);
 }
