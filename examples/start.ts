@@ -105,6 +105,7 @@ async function startServices(plane: AuthEnabled, args: StartArgs, logger: Logger
   const { app: web } = await createWebServer({
     auth: plane.auth,
     secretProvider: plane.secretProvider,
+    metricSources: { keyRing: plane.keyRing, store: plane.store, propagation: plane.propagation },
     logger,
   });
   let webServer: Awaited<ReturnType<typeof listenWeb>>;

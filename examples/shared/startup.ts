@@ -10,6 +10,7 @@ import {
   resolveAuthConfig,
 } from "../../src/config/index.js";
 import type { Logger } from "../../src/log.js";
+import type { AuthMetricSources } from "../../src/metrics.js";
 import type { JwtSecretProvider } from "../../src/secrets/provider.js";
 
 /** What a service needs from start-up. `auth: null` means authentication is OFF. */
@@ -20,6 +21,8 @@ export type ServiceAuth =
       secretProvider: JwtSecretProvider;
       /** e.g. `sqlite ./.gofr-auth/auth.db` or `vault http://vault:8200`. */
       description: string;
+      /** What `/metrics` publishes: the key ring, the store and the change poller (if any). */
+      metricSources: Omit<AuthMetricSources, "verify">;
       close(): Promise<void>;
     };
 
@@ -61,6 +64,11 @@ export async function resolveServiceAuth(options: StartupOptions): Promise<Servi
     auth: resolved.auth,
     secretProvider: resolved.secretProvider,
     description: `${resolved.backend} ${resolved.location}`,
+    metricSources: {
+      keyRing: resolved.keyRing,
+      store: resolved.store,
+      propagation: resolved.propagation,
+    },
     close: resolved.close,
   };
 }

@@ -27,6 +27,8 @@ export function main(argv: readonly string[], deps: MainDeps = {}): Promise<Main
       const { app } = await createWebServer({
         auth: serviceAuth.auth,
         secretProvider: serviceAuth.auth ? serviceAuth.secretProvider : undefined,
+        metricSources: serviceAuth.auth ? serviceAuth.metricSources : undefined,
+        processMetrics: true,
         noAuthReason: serviceAuth.auth ? undefined : serviceAuth.reason,
         logger,
       });

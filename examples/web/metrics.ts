@@ -1,83 +1,127 @@
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { AuthEvent } from "../../src/adapters/shared/options.js";
-import type { SecretProviderStats } from "../../src/secrets/provider.js";
+import {
+  AUTH_METRICS,
+  type AuthMetric,
+  type AuthMetricDefinition,
+  type AuthMetricSources,
+  authMetricSamples,
+  VerifyOutcomes,
+} from "../../src/metrics.js";
+
+export interface WebMetricsOptions {
+  /** False with `--no-auth`: no library metrics then, only `gofr_auth_enabled 0`. */
+  authEnabled: boolean;
+  /** The library's stats to publish (key ring, store, change poller); verify outcomes are added. */
+  sources?: Omit<AuthMetricSources, "verify">;
+  /** Add prom-client's default process metrics (CPU, memory, event loop). Default false. */
+  processMetrics?: boolean;
+}
 
 /**
- * The web service's counters, rendered as Prometheus text. Verification outcomes come
- * from the adapter's `audit` hook; secret reads and rotations from the provider's own
- * `stats`, read at scrape time so nothing is double-counted.
+ * The web service's metrics in a prom-client {@link Registry}. The library's families
+ * (docs/metrics.md) are collectors that copy the library's own counters at scrape time:
+ * nothing is counted here twice, and a scrape reads no store. Verification outcomes come
+ * from the adapter's `audit` hook; HTTP requests are this service's own counter.
  */
 export class WebMetrics {
-  private readonly verifications = new Map<string, number>();
-  private readonly requests = new Map<string, number>();
+  readonly registry = new Registry();
+  readonly outcomes = new VerifyOutcomes();
+  private readonly requests: Counter<"route" | "status">;
+  private readonly sources: AuthMetricSources | undefined;
+  /** The library's families for the scrape in progress: one snapshot for every collector. */
+  private snapshot: Map<string, AuthMetric> | undefined;
+
+  constructor(options: WebMetricsOptions) {
+    new Gauge({
+      name: "gofr_auth_enabled",
+      help: "1 when requests are authenticated, 0 with --no-auth.",
+      registers: [this.registry],
+    }).set(options.authEnabled ? 1 : 0);
+    this.requests = new Counter({
+      name: "gofr_http_requests_total",
+      help: "Finished HTTP requests by route pattern and status.",
+      labelNames: ["route", "status"],
+      registers: [this.registry],
+    });
+    if (options.authEnabled) {
+      this.sources = { ...options.sources, verify: this.outcomes };
+      // The families these sources provide (fixed by which sources exist).
+      const present = new Set(authMetricSamples(this.sources).map((metric) => metric.name));
+      for (const definition of Object.values(AUTH_METRICS)) {
+        if (present.has(definition.name)) this.collector(definition);
+      }
+    }
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
 
   /** Use as the adapter's `audit` option. */
-  readonly audit = (event: AuthEvent): void => {
-    const outcome = event.outcome === "denied" ? event.code : event.outcome;
-    this.verifications.set(outcome, (this.verifications.get(outcome) ?? 0) + 1);
-  };
+  readonly audit = (event: AuthEvent): void => this.outcomes.audit(event);
 
   /** One finished HTTP request; `route` is the route pattern (bounded label values). */
   request(route: string, status: number): void {
-    const key = `${route}\u0000${status}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    this.requests.inc({ route, status: String(status) });
   }
 
-  render(state: { authEnabled: boolean; secret?: SecretProviderStats }): string {
-    const lines: string[] = [];
-    const metric = (name: string, type: string, help: string, samples: Array<[string, number]>) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-    };
-    metric("gofr_auth_enabled", "gauge", "1 when requests are authenticated, 0 with --no-auth.", [
-      ["", state.authEnabled ? 1 : 0],
-    ]);
-    metric(
-      "gofr_auth_verifications_total",
-      "counter",
-      "Guarded requests by outcome: allowed, anonymous, or the refusal code.",
-      [...this.verifications].sort().map(([outcome, n]) => [`{outcome="${label(outcome)}"}`, n]),
-    );
-    if (state.secret) {
-      const s = state.secret;
-      metric(
-        "gofr_auth_secret_reads_total",
-        "counter",
-        "Reads of the signing secret from its store.",
-        [["", s.reads]],
-      );
-      metric(
-        "gofr_auth_secret_read_failures_total",
-        "counter",
-        "Failed reads of the signing secret.",
-        [["", s.failures]],
-      );
-      metric(
-        "gofr_auth_secret_refresh_failures_total",
-        "counter",
-        "Failed background refreshes (the cached secret stayed in use).",
-        [["", s.refreshFailures]],
-      );
-      metric(
-        "gofr_auth_secret_rotations_total",
-        "counter",
-        "Signing secret changes seen by this process.",
-        [["", s.rotations]],
-      );
+  /** The `Content-Type` of {@link render}'s text. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Every metric in the Prometheus text format. */
+  async render(): Promise<string> {
+    if (this.sources) this.snapshot = byName(authMetricSamples(this.sources));
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.snapshot = undefined;
     }
-    metric(
-      "gofr_http_requests_total",
-      "counter",
-      "Finished HTTP requests by route pattern and status.",
-      [...this.requests].sort().map(([key, n]) => {
-        const [route, status] = key.split("\u0000");
-        return [`{route="${label(route ?? "")}",status="${status}"}`, n];
-      }),
-    );
-    return `${lines.join("\n")}\n`;
+  }
+
+  /** A prom-client metric whose `collect()` sets the library family's current samples. */
+  private collector(definition: AuthMetricDefinition): void {
+    const current = () => this.current(definition.name);
+    const config = {
+      name: definition.name,
+      help: definition.help,
+      labelNames: definition.labelNames,
+      registers: [this.registry],
+    };
+    if (definition.type === "counter") {
+      new Counter({
+        ...config,
+        collect() {
+          clear(this, definition);
+          for (const { labels, value } of current()) this.inc(labels, value);
+        },
+      });
+    } else {
+      new Gauge({
+        ...config,
+        collect() {
+          clear(this, definition);
+          for (const { labels, value } of current()) this.set(labels, value);
+        },
+      });
+    }
+  }
+
+  private current(name: string): AuthMetric["samples"] {
+    // Outside `render` (prom-client's JSON output, say), a fresh read.
+    const snapshot = this.snapshot ?? byName(authMetricSamples(this.sources ?? {}));
+    return snapshot.get(name)?.samples ?? [];
   }
 }
 
-/** Prometheus label-value escaping: backslash, quote, newline. */
-function label(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+/**
+ * Drops every series before the current ones are set. prom-client keeps a 0 for an
+ * unlabelled metric after `reset()`: removed too, so a value not known yet is absent.
+ */
+function clear(metric: Counter | Gauge, definition: AuthMetricDefinition): void {
+  metric.reset();
+  if (definition.labelNames.length === 0) metric.remove({});
+}
+
+function byName(metrics: readonly AuthMetric[]): Map<string, AuthMetric> {
+  return new Map(metrics.map((metric) => [metric.name, metric]));
 }

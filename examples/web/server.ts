@@ -5,21 +5,33 @@
  * - `GET /ready`      200 when the signing secret can be loaded, else 503 + Retry-After
  * - `GET /whoami`     any valid token: its context (never the token)
  * - `GET /admin/ping` group `admin`
- * - `GET /metrics`    Prometheus text (no auth; bind to a private interface)
+ * - `GET /metrics`    Prometheus text from prom-client: the library's metrics (docs/metrics.md),
+ *                     HTTP requests (no auth; bind to a private interface)
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import { gofrAuth, type RouteAuthConfig } from "../../src/adapters/fastify.js";
 import type { AuthService } from "../../src/auth-service.js";
 import { isAuthError } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
+import type { AuthMetricSources } from "../../src/metrics.js";
 import type { JwtSecretProvider } from "../../src/secrets/provider.js";
 import { WebMetrics } from "./metrics.js";
 
 export interface WebServerOptions {
   /** The auth plane; `null` serves every route WITHOUT authentication (`--no-auth`). */
   auth: AuthService | null;
-  /** Whose `stats` and readiness to report. Default: the service's shared-secret provider. */
+  /**
+   * Whose readiness to report (its stats are published too). Default: the service's
+   * shared-secret provider.
+   */
   secretProvider?: JwtSecretProvider;
+  /**
+   * The library stats `/metrics` publishes. Default: the service's key ring and store. Pass
+   * the change poller here (`propagation`) to publish its stats too.
+   */
+  metricSources?: Omit<AuthMetricSources, "verify">;
+  /** Publish prom-client's default process metrics too. Default false. */
+  processMetrics?: boolean;
   /** Why auth is off, shown by `/whoami` when `auth` is null. */
   noAuthReason?: string;
   logger?: Logger;
@@ -38,8 +50,12 @@ export interface WebServer {
 export async function createWebServer(options: WebServerOptions): Promise<WebServer> {
   const logger = options.logger ?? silentLogger;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
-  const metrics = new WebMetrics();
   const provider = options.secretProvider ?? options.auth?.tokens.secretProvider;
+  const metrics = new WebMetrics({
+    authEnabled: options.auth !== null,
+    sources: options.auth ? metricSources(options.auth, options, provider) : undefined,
+    processMetrics: options.processMetrics,
+  });
   const app = Fastify({ logger: false });
 
   app.addHook("onResponse", async (request, reply) => {
@@ -91,14 +107,21 @@ export async function createWebServer(options: WebServerOptions): Promise<WebSer
   }));
 
   app.get("/metrics", async (_request, reply) =>
-    reply
-      .type("text/plain; version=0.0.4; charset=utf-8")
-      .send(
-        metrics.render({ authEnabled: auth !== null, secret: auth ? provider?.stats : undefined }),
-      ),
+    reply.type(metrics.contentType).send(await metrics.render()),
   );
 
   return { app, metrics };
+}
+
+/** The sources given, else the service's key ring and store; plus the readiness provider. */
+function metricSources(
+  auth: AuthService,
+  options: WebServerOptions,
+  provider: JwtSecretProvider | undefined,
+): Omit<AuthMetricSources, "verify"> {
+  const sources = options.metricSources ?? { keyRing: auth.tokens.keyRing, store: auth.store };
+  if (!provider) return sources;
+  return { ...sources, providers: [...(sources.providers ?? []), provider] };
 }
 
 /** Listens and resolves once bound, with the port actually bound (for `--port 0`). */

@@ -50,6 +50,16 @@ export interface SqliteAuthStoreCacheOptions {
   logger?: Logger;
 }
 
+/** What `getToken` (the per-request revocation check) did; published as metrics. */
+export interface SqliteAuthStoreStats {
+  /** Lookups that read the table: cache misses, or every lookup with the cache off. */
+  recordReads: number;
+  /** Lookups answered from the parsed-record cache. */
+  recordCacheHits: number;
+  /** `PRAGMA data_version` checks (one per lookup while the cache is on). */
+  dataVersionChecks: number;
+}
+
 /** `{ database }` to share an open file, or `openAuthDatabase` options; plus the cache size. */
 export type SqliteAuthStoreOptions = AuthDatabaseTarget & SqliteAuthStoreCacheOptions;
 
@@ -99,6 +109,12 @@ export class SqliteAuthStore implements AuthStore, RecordChecks {
   readonly #tokenCacheSize: number;
   #seenVersion = -1;
   #seenWrites = -1;
+  /** Counters only: read by metrics, never used to decide anything. */
+  readonly stats: SqliteAuthStoreStats = {
+    recordReads: 0,
+    recordCacheHits: 0,
+    dataVersionChecks: 0,
+  };
 
   constructor(options: SqliteAuthStoreOptions = {}) {
     const { tokenCacheSize = DEFAULT_TOKEN_CACHE_SIZE, logger, ...target } = options;
@@ -167,10 +183,12 @@ export class SqliteAuthStore implements AuthStore, RecordChecks {
    */
   async getToken(id: string): Promise<TokenRecord | undefined> {
     if (this.#tokenCacheSize === 0) {
+      this.stats.recordReads += 1;
       return this.readOne("read token", SQL.tokenById, id, "tokens", tokenRecordFromWire);
     }
     return this.database.read("read token", () => {
       const version = this.database.dataVersion();
+      this.stats.dataVersionChecks += 1;
       const writes = this.database.writeCount;
       if (version !== this.#seenVersion || writes !== this.#seenWrites) {
         this.#tokens.clear();
@@ -178,7 +196,10 @@ export class SqliteAuthStore implements AuthStore, RecordChecks {
         this.#seenWrites = writes;
       }
       let record = this.#tokens.get(id);
-      if (record === undefined) {
+      if (record !== undefined) {
+        this.stats.recordCacheHits += 1;
+      } else {
+        this.stats.recordReads += 1;
         const row = this.database.statement(SQL.tokenById).get(id) as RecordRow | undefined;
         if (row === undefined) return undefined; // not cached: an insert must show at once
         record = this.parseRow(row, "tokens", tokenRecordFromWire);

@@ -131,14 +131,14 @@ describe("the compose stack as it is", () => {
     }
   });
 
-  it("the reference services need fastify and the MCP SDK beyond production dependencies", () => {
+  it("the reference services need fastify, prom-client and the MCP SDK beyond production dependencies", () => {
     const needed = runtimeImports(REPO_ROOT, ["examples/web/main.ts", "examples/mcp/main.ts"]);
     const dependencies = Object.keys(stack.packageJson.dependencies ?? {});
     expect([...needed].filter((name) => !dependencies.includes(name)).sort()).toEqual(
-      ["@modelcontextprotocol/sdk", "fastify"].sort(),
+      ["@modelcontextprotocol/sdk", "fastify", "prom-client"].sort(),
     );
     expect(promotedPackages(stack.dockerfile).sort()).toEqual(
-      ["@modelcontextprotocol/sdk", "fastify"].sort(),
+      ["@modelcontextprotocol/sdk", "fastify", "prom-client"].sort(),
     );
   });
 
