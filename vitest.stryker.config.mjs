@@ -27,6 +27,7 @@ export default defineConfig({
       "test/cli/token-input.test.ts",
       "test/examples/start.test.ts",
       "test/rotation/rotation-under-load.test.ts",
+      "test/propagation/fleet-e2e.test.ts",
     ],
     testTimeout: 20_000,
     // Scales the one flood test down to 100,000 labels (test/tokens/unknown-labels.test.ts).

@@ -20,6 +20,7 @@ const BENCHES = [
   "store-checked",
   "http",
   "mint",
+  "fleet",
 ];
 
 const USAGE = `usage: node bench/run.mjs [${BENCHES.join("|")} ...] [options]
