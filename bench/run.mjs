@@ -26,7 +26,8 @@ const BENCHES = [
 const USAGE = `usage: node bench/run.mjs [${BENCHES.join("|")} ...] [options]
 
   --json           one machine-readable JSON document on stdout
-  --duration S     seconds per server in the http bench (default ${DEFAULT_OPTIONS.duration})
+  --duration S     seconds per server in the http bench; the fleet bench's steady-state
+                   window is 2 S on Vault and S/2 on SQLite (default ${DEFAULT_OPTIONS.duration})
   --rounds N       interleaved rounds per case (default ${DEFAULT_OPTIONS.rounds})
   --round-ms MS    time per case and round (default ${DEFAULT_OPTIONS.roundMs})
   --warmup-ms MS   warm-up per case (default ${DEFAULT_OPTIONS.warmupMs})
