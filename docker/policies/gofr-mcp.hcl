@@ -14,7 +14,7 @@ path "secret/data/gofr/config/jwt-signing-secret" {
   capabilities = ["read"]
 }
 
-# Token records and groups: read only.
+# Token records, groups and the change marker (_changes): read only.
 path "secret/data/gofr/auth/*" {
   capabilities = ["read"]
 }

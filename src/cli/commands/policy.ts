@@ -81,7 +81,7 @@ export function servicePolicyRules(options: ServicePolicyOptions): PolicyRule[] 
     {
       path: `${mount}/data/${prefix}/*`,
       capabilities: ["read"],
-      why: ["Token records and groups: read only."],
+      why: ["Token records, groups and the change marker (_changes): read only."],
     },
     {
       path: `${mount}/metadata/${prefix}/*`,
