@@ -1,22 +1,29 @@
 #!/usr/bin/env node
 /**
- * `node bench/profile-summary.mjs <file.cpuprofile> [--top N] [--filter TEXT]`: self and
- * total time per function of a `node --cpu-prof` profile, heaviest first. Total time counts
- * each function once per sample even when it recurses.
+ * `node bench/profile-summary.mjs <file.cpuprofile> [--top N] [--filter TEXT] [--within TEXT]`:
+ * self and total time per function of a `node --cpu-prof` profile, heaviest first. Total
+ * time counts each function once per sample even when it recurses. `--within` keeps only
+ * the samples with a frame whose label contains TEXT (say `verifyToken`), so shares are of
+ * that function's time rather than of the whole run (the baseline case included).
  *
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/run.mjs verify --case ours-nocache
- *   node bench/profile-summary.mjs /tmp/prof/*.cpuprofile --top 25
+ *   node bench/profile-summary.mjs /tmp/prof/*.cpuprofile --top 25 --within verifyToken
  */
 import { readFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
-const file = args.find((arg) => !arg.startsWith("--") && !/^\d+$/.test(arg));
+// Every option takes a value: the file is the argument neither an option nor after one.
+const file = args.find((arg, i) => !arg.startsWith("--") && !args[i - 1]?.startsWith("--"));
 const topIndex = args.indexOf("--top");
 const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 30;
 const filterIndex = args.indexOf("--filter");
 const filter = filterIndex >= 0 ? args[filterIndex + 1] : undefined;
+const withinIndex = args.indexOf("--within");
+const within = withinIndex >= 0 ? args[withinIndex + 1] : undefined;
 if (!file) {
-  process.stderr.write("usage: node bench/profile-summary.mjs <file.cpuprofile> [--top N]\n");
+  process.stderr.write(
+    "usage: node bench/profile-summary.mjs <file.cpuprofile> [--top N] [--filter TEXT] [--within TEXT]\n",
+  );
   process.exit(2);
 }
 
@@ -40,23 +47,20 @@ const counts = new Map();
 for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
 let samples = 0;
 for (const [id, count] of counts) {
+  const stack = [];
+  for (let at = id; at !== undefined; at = parent.get(at)) stack.push(label(byId.get(at)));
+  if (within && !stack.some((name) => name.includes(within))) continue;
   samples += count;
-  const node = byId.get(id);
-  self.set(label(node), (self.get(label(node)) ?? 0) + count);
-  const seen = new Set();
-  for (let at = id; at !== undefined; at = parent.get(at)) {
-    const name = label(byId.get(at));
-    if (seen.has(name)) continue;
-    seen.add(name);
-    total.set(name, (total.get(name) ?? 0) + count);
-  }
+  self.set(stack[0], (self.get(stack[0]) ?? 0) + count);
+  for (const name of new Set(stack)) total.set(name, (total.get(name) ?? 0) + count);
 }
 
 const pct = (n) => `${((100 * n) / samples).toFixed(1).padStart(5)}%`;
 const rows = [...total.keys()]
   .filter((name) => !filter || name.includes(filter))
   .map((name) => ({ name, self: self.get(name) ?? 0, total: total.get(name) ?? 0 }));
-process.stdout.write(`${samples} samples\n\nby self time\n`);
+const scope = within ? ` with a frame matching '${within}'` : "";
+process.stdout.write(`${samples} samples${scope}\n\nby self time\n`);
 for (const row of [...rows].sort((a, b) => b.self - a.self).slice(0, top)) {
   process.stdout.write(`  ${pct(row.self)} self ${pct(row.total)} total  ${row.name}\n`);
 }

@@ -78,6 +78,11 @@ export async function run({ testing, options, only }) {
   const targets = measured(results, "ours-nocache")
     ? [target("ours (cache off) / floor", ratioOf(results, "ours-nocache", "floor"), ">=", 0.9)]
     : [];
+  // Issue 14: full verification at least 10% ahead of fast-jwt (paired per round, same run).
+  if (measured(results, "ours-nocache", "fast-jwt")) {
+    const ratio = ratioOf(results, "ours-nocache", "fast-jwt");
+    targets.push(target("ours (cache off) / fast-jwt", ratio, ">=", 1.1));
+  }
   return {
     baseline: "floor",
     cases: results,

@@ -65,21 +65,15 @@ export function checkClaims(
     throw new AuthError("token_invalid", "The token has no jti claim");
   }
   const groups = claims.groups;
-  if (
-    !Array.isArray(groups) ||
-    groups.length === 0 ||
-    groups.some((group) => typeof group !== "string" || group === "")
-  ) {
+  if (!isNonEmptyNameList(groups)) {
     throw new AuthError(
       "token_invalid",
       "The token's groups claim is not a non-empty list of names",
     );
   }
-  for (const name of ["sub", "fp", "name"] as const) {
-    if (claims[name] !== undefined && typeof claims[name] !== "string") {
-      throw new AuthError("token_invalid", `The token's ${name} claim is not a string`);
-    }
-  }
+  optionalString(claims, "sub");
+  optionalString(claims, "fp");
+  optionalString(claims, "name");
   if (
     options.fingerprint !== undefined &&
     claims.fp !== undefined &&
@@ -88,7 +82,7 @@ export function checkClaims(
     throw new AuthError("token_invalid", "The token is bound to another client (fp mismatch)");
   }
   checkKeyMatchesIssuer(label, iss, rules.strict);
-  const forbidden = rules.policy.forbiddenGroup(iss, groups as string[]);
+  const forbidden = rules.policy.forbiddenGroup(iss, groups);
   if (forbidden !== undefined) {
     throw new AuthError(
       "issuer_untrusted",
@@ -120,6 +114,22 @@ function checkTimes(claims: Record<string, unknown>, rules: ClaimRules, allowExp
     throw new AuthError("token_not_yet_valid", "The token was issued in the future (iat)", {
       hint: "check the clocks of the minting and verifying machines",
     });
+  }
+}
+
+/** Plain loops and calls: this runs on every verification (no closure or array per call). */
+function isNonEmptyNameList(value: unknown): value is string[] {
+  if (!Array.isArray(value) || value.length === 0) return false;
+  for (let i = 0; i < value.length; i += 1) {
+    const item: unknown = value[i];
+    if (typeof item !== "string" || item === "") return false;
+  }
+  return true;
+}
+
+function optionalString(claims: Record<string, unknown>, name: "sub" | "fp" | "name"): void {
+  if (claims[name] !== undefined && typeof claims[name] !== "string") {
+    throw new AuthError("token_invalid", `The token's ${name} claim is not a string`);
   }
 }
 

@@ -3,7 +3,7 @@
  * comparison): on the hot path fast-jwt decoded and parsed header and payload a second time,
  * which cost more than the HMAC itself (docs/performance.md). Signing stays fast-jwt's.
  */
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import { createSigner } from "fast-jwt";
 import { AuthError } from "../errors.js";
 
@@ -16,29 +16,75 @@ export const HS256_SIGNATURE_LENGTH = 43;
 /** Compact JWS: three non-empty base64url parts separated by dots. */
 export const TOKEN_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
-function secretKey(key: string | Buffer): KeyObject {
+/** SHA-256 works on 64-byte blocks: HMAC pads (or first hashes) the key to one block. */
+const SHA256_BLOCK_BYTES = 64;
+const SHA256_BYTES = 32;
+
+function keyBytes(key: string | Buffer): Buffer {
   const bytes = typeof key === "string" ? Buffer.from(key, "utf8") : Buffer.from(key);
   if (bytes.length === 0) {
     throw new AuthError("config_invalid", "An HS256 key must not be empty");
   }
-  return createSecretKey(bytes);
+  return bytes;
 }
+
+/**
+ * HMAC-SHA256 (RFC 2104) as two one-shot `crypto.hash` calls, with the key's pads computed
+ * once: `H((K ^ opad) || H((K ^ ipad) || message))`. `createHmac` builds a native Hmac
+ * object on every call, and on the bench's tokens that set-up cost as much as the hashing
+ * (docs/performance.md, docs/decisions.md). Checked against `createHmac` and the RFC 4231
+ * vectors in test/tokens/hmac-sha256.test.ts. Returns the MAC in base64url.
+ *
+ * Each key has its two message buffers, reused by every call (each call fills and hashes
+ * them synchronously): the inner one starts with the inner pad, the outer one with the
+ * outer pad.
+ */
+function createHmacSha256(key: string | Buffer): (message: string) => string {
+  const bytes = keyBytes(key);
+  // RFC 2104 section 2: a key longer than the block is replaced by its hash.
+  const block = bytes.length > SHA256_BLOCK_BYTES ? hash("sha256", bytes, "buffer") : bytes;
+  const padded = (pad: number, size: number) => {
+    const buffer = Buffer.alloc(size, pad);
+    for (let i = 0; i < block.length; i += 1) buffer[i] = (block[i] as number) ^ pad;
+    return buffer;
+  };
+  const innerPad = padded(0x36, SHA256_BLOCK_BYTES);
+  const outerMessage = padded(0x5c, SHA256_BLOCK_BYTES + SHA256_BYTES);
+  let innerMessage = Buffer.alloc(0);
+  return (message) => {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const room = SHA256_BLOCK_BYTES + 3 * message.length;
+    if (innerMessage.length < room) {
+      innerMessage = Buffer.alloc(Math.max(room, SHA256_BLOCK_BYTES + 3 * 1024));
+      innerPad.copy(innerMessage);
+    }
+    const length = SHA256_BLOCK_BYTES + innerMessage.write(message, SHA256_BLOCK_BYTES, "utf8");
+    // "binary" is latin1: one character per byte, so the 32 digest bytes round-trip exactly.
+    const inner = hash("sha256", innerMessage.subarray(0, length), "binary");
+    outerMessage.write(inner, SHA256_BLOCK_BYTES, "binary");
+    return hash("sha256", outerMessage, "base64url");
+  };
+}
+
+/** The two sides of the signature compare, reused by every call (filled synchronously). */
+const expectedSignature = Buffer.alloc(HS256_SIGNATURE_LENGTH);
+const givenSignature = Buffer.alloc(HS256_SIGNATURE_LENGTH);
 
 /**
  * Compares encoded forms, which is cheaper than decoding the given signature: Node's
  * base64url digest is canonical, so equal strings mean equal MAC bytes, and a non-canonical
  * spelling of the right MAC (which a lenient decoder would accept) never matches. Both sides
- * are compared as UTF-8 bytes in constant time; any non-ASCII character makes the given side
- * longer than 43 bytes, so it cannot alias an ASCII one.
+ * are compared as UTF-8 bytes in constant time (`timingSafeEqual`), in two buffers reused
+ * across calls. A given signature with a non-ASCII character either does not fill its 43
+ * bytes or puts a byte >= 0x80 among them, which no base64url digest has.
  */
 export function createHs256SignatureCheck(key: string | Buffer): Hs256SignatureCheck {
-  const secret = secretKey(key);
+  const mac = createHmacSha256(key);
   return (signingInput, signature) => {
     if (signature.length !== HS256_SIGNATURE_LENGTH) return false;
-    const given = Buffer.from(signature, "utf8");
-    if (given.length !== HS256_SIGNATURE_LENGTH) return false;
-    const expected = createHmac("sha256", secret).update(signingInput).digest("base64url");
-    return timingSafeEqual(Buffer.from(expected, "utf8"), given);
+    if (givenSignature.write(signature, 0, "utf8") !== HS256_SIGNATURE_LENGTH) return false;
+    expectedSignature.write(mac(signingInput), 0, "latin1");
+    return timingSafeEqual(expectedSignature, givenSignature);
   };
 }
 
