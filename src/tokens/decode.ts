@@ -12,7 +12,10 @@ export function decodeUnverified(
   token: string,
   maxBytes: number = DEFAULT_MAX_TOKEN_BYTES,
 ): { header: TokenHeader; payload: Record<string, unknown> } {
-  if (typeof token !== "string" || token.length > maxBytes) {
+  if (typeof token !== "string" || token === "") {
+    throw new AuthError("token_missing", "No token was given");
+  }
+  if (token.length > maxBytes) {
     throw new AuthError("token_too_large", `The token is longer than ${maxBytes} bytes`);
   }
   try {

@@ -29,15 +29,29 @@ export interface TokenRecord {
 
 const TOKEN_NAME = /^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$/;
 
+/** Longest invalid name quoted back in full; a longer one is cut (it may be a pasted token). */
+const QUOTED_NAME_CHARS = 64;
+
 /** Token names are trimmed and lower-cased, then must be 3-64 characters of `[a-z0-9-]`. */
 export function normalizeTokenName(name: string): string {
   const normalized = name.trim().toLowerCase();
   if (!TOKEN_NAME.test(normalized)) {
-    throw new AuthError("token_name_invalid", `Invalid token name ${JSON.stringify(name)}`, {
+    throw new AuthError("token_name_invalid", `Invalid token name ${quotedName(name)}`, {
       hint: "use 3-64 characters of a-z, 0-9 and '-', e.g. 'billing-api'",
     });
   }
   return normalized;
+}
+
+/**
+ * The name for an error message: a token pasted where a name belongs (`tokens revoke
+ * --name <JWT>`) must never be printed whole, so anything with a dot (never in a name) is
+ * not quoted at all and anything longer than a name is cut.
+ */
+function quotedName(name: string): string {
+  if (name.includes(".")) return `(${name.length} characters with a dot; not quoted)`;
+  if (name.length <= QUOTED_NAME_CHARS) return JSON.stringify(name);
+  return `${JSON.stringify(name.slice(0, QUOTED_NAME_CHARS))}... (${name.length} characters)`;
 }
 
 export function isTokenActive(record: TokenRecord, nowMs: number): boolean {
