@@ -12,6 +12,7 @@ import { consoleLogger, type Logger } from "../log.js";
 import { closedError, toStoreError } from "./errors.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
 import { type LoosePermissionsPolicy, prepareFile, prepareFolder } from "./permissions.js";
+import { enableWal } from "./wal.js";
 
 /** Where the store lives unless told otherwise (relative to the working directory). */
 export const DEFAULT_AUTH_DB_PATH = "./.gofr-auth/auth.db";
@@ -227,7 +228,7 @@ export function openAuthDatabase(options: OpenAuthDatabaseOptions = {}): AuthDat
   try {
     // fileMustExist: the file was created above with mode 0600; SQLite would use 0644.
     db = new Database(path, { fileMustExist: true, timeout: busyTimeoutMs });
-    const mode = db.pragma("journal_mode = WAL", { simple: true });
+    const mode = enableWal(db, busyTimeoutMs);
     if (mode !== "wal") {
       throw new AuthError("store_unavailable", `SQLite store ${path} cannot use WAL mode`, {
         hint: "keep the database on a local filesystem (not NFS/SMB or a read-only mount)",
