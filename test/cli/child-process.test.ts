@@ -4,13 +4,13 @@
  * creds file as in the compose stack). dist/ is built by test/support/build-once.ts.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CapabilityInput, VaultDouble } from "../../src/testing/vault-double.js";
+import { VaultDouble } from "../../src/testing/vault-double.js";
+import { policyRules } from "../support/policy-rules.js";
 
 const execFileAsync = promisify(execFile);
 const JWT = /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{43}$/;
@@ -43,20 +43,6 @@ interface Backend {
 }
 
 let double: VaultDouble | undefined;
-
-/** The rules of an HCL policy file such as docker/policies/gofr-admin.hcl (path blocks only). */
-function policyRules(file: string): Record<string, CapabilityInput[]> {
-  const rules: Record<string, CapabilityInput[]> = {};
-  const blocks = readFileSync(file, "utf8").matchAll(
-    /path\s+"([^"]+)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}/g,
-  );
-  for (const [, path, capabilities] of blocks) {
-    rules[path as string] = [...(capabilities as string).matchAll(/"(\w+)"/g)].map(
-      ([, c]) => c as CapabilityInput,
-    );
-  }
-  return rules;
-}
 
 const backends: Backend[] = [
   {

@@ -1,16 +1,10 @@
-/**
- * One auth plane per backend for CLI tests that also run service stacks: the embedded store
- * (a temp file) or a Vault double with the compose stack's admin policy, the CLI run
- * in-process, services opened as services open them, and one manual clock (plus, on Vault,
- * manual timers for the services' marker polls) so that nothing sleeps.
- */
-import { readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { runCli } from "../../src/cli/program.js";
 import { type AuthEnabled, resolveAuthConfig } from "../../src/config/resolve.js";
 import { silentLogger } from "../../src/log.js";
 import { ManualClock } from "../../src/testing/clock.js";
-import { type CapabilityInput, ManualTimers, VaultDouble } from "../../src/testing/vault-double.js";
+import { ManualTimers, VaultDouble } from "../../src/testing/vault-double.js";
+import { policyRules } from "../support/policy-rules.js";
 import { cliHarness } from "./harness.js";
 
 export interface Run {
@@ -31,20 +25,6 @@ export interface Plane {
   /** Lets the propagation bound pass for `service` (Vault: its next marker poll). */
   settle(service: AuthEnabled): Promise<void>;
   cleanup(): Promise<void>;
-}
-
-/** The path rules of an HCL policy file (path blocks with a capabilities list only). */
-function policyRules(file: string): Record<string, CapabilityInput[]> {
-  const rules: Record<string, CapabilityInput[]> = {};
-  const blocks = readFileSync(file, "utf8").matchAll(
-    /path\s+"([^"]+)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}/g,
-  );
-  for (const [, path, capabilities] of blocks) {
-    rules[path as string] = [...(capabilities as string).matchAll(/"(\w+)"/g)].map(
-      ([, c]) => c as CapabilityInput,
-    );
-  }
-  return rules;
 }
 
 async function runWith(

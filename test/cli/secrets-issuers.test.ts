@@ -1,32 +1,10 @@
-/**
- * Issue 17 item 4: issuer secrets are never created by accident and never invisible.
- * `secrets rotate --issuer <typo>` creates nothing and points at `secrets generate`;
- * `secrets status` lists every issuer secret in the store; `secrets delete --issuer X`
- * needs --yes, refuses while tokens signed with X's key are active (unless --force), and
- * says what happens to them. On the embedded store and on Vault (the double, with the
- * compose stack's admin policy).
- */
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
-import { type CapabilityInput, VaultDouble } from "../../src/testing/vault-double.js";
+import { VaultDouble } from "../../src/testing/vault-double.js";
+import { policyRules } from "../support/policy-rules.js";
 import { cliHarness } from "./harness.js";
 
 type Run = (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
-
-/** The path rules of an HCL policy file (path blocks with a capabilities list only). */
-function policyRules(file: string): Record<string, CapabilityInput[]> {
-  const rules: Record<string, CapabilityInput[]> = {};
-  const blocks = readFileSync(file, "utf8").matchAll(
-    /path\s+"([^"]+)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}/g,
-  );
-  for (const [, path, capabilities] of blocks) {
-    rules[path as string] = [...(capabilities as string).matchAll(/"(\w+)"/g)].map(
-      ([, c]) => c as CapabilityInput,
-    );
-  }
-  return rules;
-}
 
 let vault: VaultDouble;
 beforeAll(async () => {
