@@ -1,3 +1,9 @@
+/**
+ * One auth plane per backend for CLI tests that also run service stacks: the embedded store
+ * (a temp file) or a Vault double with the compose stack's admin policy, the CLI run
+ * in-process, services opened as services open them, and one manual clock (plus, on Vault,
+ * manual timers for the services' marker polls) so that nothing sleeps.
+ */
 import Database from "better-sqlite3";
 import { runCli } from "../../src/cli/program.js";
 import { type AuthEnabled, resolveAuthConfig } from "../../src/config/resolve.js";

@@ -1,3 +1,11 @@
+/**
+ * Issue 17 item 4: issuer secrets are never created by accident and never invisible.
+ * `secrets rotate --issuer <typo>` creates nothing and points at `secrets generate`;
+ * `secrets status` lists every issuer secret in the store; `secrets delete --issuer X`
+ * needs --yes, refuses while tokens signed with X's key are active (unless --force), and
+ * says what happens to them. On the embedded store and on Vault (the double, with the
+ * compose stack's admin policy).
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { VaultDouble } from "../../src/testing/vault-double.js";
