@@ -7,8 +7,7 @@
  * Minting, names, configuration and `tokens inspect`'s decoder: error-messages-input.test.ts.
  */
 import { createHmac } from "node:crypto";
-import { describe, expect, it } from "vitest";
-import { AuthError, type AuthErrorCode } from "../../src/errors.js";
+import { describe, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
 import { KeyRing, type KeyRingOptions } from "../../src/secrets/keyring.js";
 import { MemorySecretSource } from "../../src/secrets/memory.js";
@@ -20,6 +19,7 @@ import {
   TEST_SECRET,
 } from "../../src/testing/index.js";
 import { TokenService, type TokenServiceOptions } from "../../src/tokens/token-service.js";
+import { type Case, checkRefusal, type Refusal } from "./refusals.js";
 
 const OWN_SECRET = "deposito-own-secret-long-enough-for-hs256-0123456789";
 const NEXT_SECRET = "the-shared-secret-after-a-rotation-long-enough-0123456789";
@@ -31,14 +31,6 @@ const LONG_GROUP = `reporting-${"x".repeat(80)}`;
 /** Never advanced: every case reads the same "now". */
 const clock = new ManualClock();
 const now = Math.floor(clock.now() / 1000);
-
-/** What a refusal must say. `message` is the text before the appended hint. */
-interface Refusal {
-  code: AuthErrorCode;
-  message: string;
-  hint?: string;
-  details?: Record<string, unknown>;
-}
 
 /** Every token this file signs: no refusal may quote one. */
 const signedTokens: string[] = [];
@@ -81,33 +73,9 @@ function ringService(ring: Partial<KeyRingOptions> = {}) {
   return new TokenService({ keyRing, clock: clock.now });
 }
 
-interface Case {
-  name: string;
-  run: () => unknown;
-  expected: Refusal;
-}
-
-/** The refusal `run` throws or rejects with says exactly `expected`, quoting no secret or token. */
-async function check({ run, expected }: Case) {
-  let error: unknown;
-  try {
-    await run();
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error, "expected a refusal").toBeInstanceOf(AuthError);
-  const { code, message, hint, details } = error as AuthError;
-  expect(code).toBe(expected.code);
-  if (expected.hint !== undefined) {
-    expect(hint).toBe(expected.hint);
-    expect(message).toBe(`${expected.message} (hint: ${expected.hint})`);
-  } else {
-    // No hint promised: the message is the text before whatever hint may be appended.
-    expect(hint ? message.slice(0, -` (hint: ${hint})`.length) : message).toBe(expected.message);
-  }
-  if (expected.details !== undefined) expect(details).toEqual(expected.details);
-  const said = JSON.stringify({ message, hint, details });
-  for (const secret of [...SECRETS, ...signedTokens]) expect(said).not.toContain(secret);
+/** The refusal says exactly `expected`, quoting no secret or token this file signed. */
+function check(refusal: Case) {
+  return checkRefusal(refusal, [...SECRETS, ...signedTokens]);
 }
 
 const SHARED_KEY_RETIRED: Refusal = {
