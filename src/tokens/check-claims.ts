@@ -96,21 +96,21 @@ export function checkClaims(
 function checkTimes(claims: Record<string, unknown>, rules: ClaimRules, allowExpired: boolean) {
   const now = epochSeconds(rules.clock);
   const tolerance = rules.toleranceSeconds;
-  const exp = numericDate(claims, "exp", true) as number;
+  const exp = numericDate(claims, "exp");
   if (!allowExpired && now >= exp + tolerance) {
     throw new AuthError("token_expired", "The token has expired", {
       hint: "mint a new token",
       details: { expired_at: new Date(exp * 1000).toISOString() },
     });
   }
-  const nbf = numericDate(claims, "nbf", true);
-  if (nbf !== undefined && nbf > now + tolerance) {
+  const nbf = numericDate(claims, "nbf");
+  if (nbf > now + tolerance) {
     throw new AuthError("token_not_yet_valid", "The token is not valid yet (nbf in the future)", {
       hint: "check the clocks of the minting and verifying machines",
     });
   }
-  const iat = numericDate(claims, "iat", true);
-  if (iat !== undefined && iat > now + tolerance) {
+  const iat = numericDate(claims, "iat");
+  if (iat > now + tolerance) {
     throw new AuthError("token_not_yet_valid", "The token was issued in the future (iat)", {
       hint: "check the clocks of the minting and verifying machines",
     });
@@ -153,10 +153,12 @@ function checkKeyMatchesIssuer(label: string, iss: unknown, strict: boolean): vo
   }
 }
 
-/** NumericDate claims as whole seconds within a sane range (strings, floats and 1e300 refused). */
-function numericDate(claims: Record<string, unknown>, name: string, required: boolean) {
+/**
+ * A NumericDate claim (each one is required) as whole seconds within a sane range (strings,
+ * floats and 1e300 refused).
+ */
+function numericDate(claims: Record<string, unknown>, name: "exp" | "nbf" | "iat"): number {
   const value = claims[name];
-  if (value === undefined && !required) return undefined;
   if (
     typeof value !== "number" ||
     !Number.isSafeInteger(value) ||

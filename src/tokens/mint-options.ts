@@ -15,9 +15,14 @@ export function checkMintOptions(
   policy: IssuerPolicy,
 ): { groups: string[]; lifetime: number } {
   const groups = [...new Set(options.groups)];
-  if (groups.length === 0 || groups.some((group) => typeof group !== "string" || group === "")) {
+  if (groups.length === 0) {
     throw new AuthError("invalid_input", "A token needs at least one group", {
       hint: "pass groups such as ['admin'] or ['public']",
+    });
+  }
+  if (groups.some((group) => typeof group !== "string" || group === "")) {
+    throw new AuthError("invalid_input", "Every group must be a non-empty string", {
+      hint: "pass group names such as ['admin'] or ['public']",
     });
   }
   const forbidden = policy.forbiddenGroup(issuer, groups);

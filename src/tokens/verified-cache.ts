@@ -43,6 +43,7 @@ export class VerifiedCache {
  * scan). Claims handed to several callers must not be editable by any one of them.
  */
 export function deepFreeze<T>(value: T): T {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: Object.isFrozen is true for primitives and null too; the type test only saves its call
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     // for-in allocates no key list; JSON.parse objects have no inherited enumerable keys.

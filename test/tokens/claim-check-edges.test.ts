@@ -1,7 +1,8 @@
 /**
  * Edges of the claims checks (src/tokens/check-claims.ts) that the attack catalogue does not
- * reach: the client binding (`fp`) when only one side names a fingerprint, and which of two
- * refusals a bad NumericDate gets (missing, or not whole seconds).
+ * reach: the client binding (`fp`) when only one side names a fingerprint, which of two
+ * refusals a bad NumericDate gets (missing, or not whole seconds), and the last NumericDate
+ * accepted (the last second of year 9999).
  */
 import { describe, expect, it } from "vitest";
 import { AuthError } from "../../src/errors.js";
@@ -79,5 +80,33 @@ describe("NumericDate refusals name the problem", () => {
         message: "The token's iat claim is not a whole number of seconds",
       });
     }
+  });
+});
+
+describe("the latest NumericDate", () => {
+  /** 9999-12-31T23:59:59Z: later "dates" are garbage, not long-lived tokens. */
+  const LAST_SECOND_OF_9999 = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
+
+  it("an exp at the last second of year 9999 verifies; one second later is refused", async () => {
+    const { clock, tokens } = setup();
+    const now = Math.floor(clock.now() / 1000);
+    const tokenExpiring = (exp: number) =>
+      forgeToken(
+        { alg: "HS256", typ: "JWT" },
+        {
+          jti: "0e1f2a3b-4c5d-4e6f-8a7b-9c0d1e2f3a4b",
+          groups: ["reader"],
+          iat: now,
+          nbf: now,
+          exp,
+          aud: "gofr-api",
+        },
+        TEST_SECRET,
+      );
+    expect(await outcome(tokens, tokenExpiring(LAST_SECOND_OF_9999))).toBe("accepted");
+    expect(await outcome(tokens, tokenExpiring(LAST_SECOND_OF_9999 + 1))).toMatchObject({
+      code: "token_invalid",
+      message: "The token's exp claim is not a whole number of seconds",
+    });
   });
 });

@@ -75,6 +75,25 @@ const mintRequests: Case[] = [
     },
   },
   {
+    name: "a group list holding an empty name is refused, naming the rule",
+    run: () => service().mint({ groups: ["public", ""] }),
+    expected: {
+      code: "invalid_input",
+      message: "Every group must be a non-empty string",
+      hint: "pass group names such as ['admin'] or ['public']",
+    },
+  },
+  {
+    // JavaScript callers are not held to the types.
+    name: "a group list holding a name that is not a string is refused the same way as an empty name",
+    run: () => service().mint({ groups: ["public", 7 as unknown as string] }),
+    expected: {
+      code: "invalid_input",
+      message: "Every group must be a non-empty string",
+      hint: "pass group names such as ['admin'] or ['public']",
+    },
+  },
+  {
     name: "an issuer minting admin names itself and the group, and how to allow it",
     run: () =>
       service()
@@ -196,6 +215,15 @@ const tokenNames: Case[] = [
     },
   },
   {
+    name: "an invalid name of 64 characters is still quoted whole",
+    run: () => normalizeTokenName(`${"n".repeat(63)}_`),
+    expected: {
+      code: "token_name_invalid",
+      message: `Invalid token name "${"n".repeat(63)}_"`,
+      hint: NAME_HINT,
+    },
+  },
+  {
     name: "a name longer than any valid one is quoted only up to 64 characters",
     run: () => normalizeTokenName(`${"n".repeat(64)}${"z".repeat(36)}`),
     expected: {
@@ -219,6 +247,12 @@ const configuration: Case[] = [
   {
     name: "an empty audience is named",
     run: () => service({ audience: "" }),
+    expected: { code: "config_invalid", message: "audience must be a non-empty string" },
+  },
+  {
+    // JavaScript callers are not held to the types: a config error, not a TypeError.
+    name: "an audience that is not a string is named",
+    run: () => service({ audience: 42 as unknown as string }),
     expected: { code: "config_invalid", message: "audience must be a non-empty string" },
   },
   {
@@ -248,6 +282,19 @@ const configuration: Case[] = [
     },
   },
   {
+    name: "a negative token size limit is named and quoted back",
+    run: () => service({ maxTokenBytes: -1 }),
+    expected: { code: "config_invalid", message: "maxTokenBytes must be a number >= 0, got -1" },
+  },
+  {
+    name: "a verified-token cache size that is not a number is named and quoted back",
+    run: () => service({ verifiedCacheSize: Number.NaN }),
+    expected: {
+      code: "config_invalid",
+      message: "verifiedCacheSize must be a number >= 0, got NaN",
+    },
+  },
+  {
     // Not reachable through the public API: providers refuse an empty secret first.
     name: "an empty HS256 key is refused by the signature check itself",
     run: () => createHs256SignatureCheck(""),
@@ -256,6 +303,11 @@ const configuration: Case[] = [
 ];
 
 const inspected: Case[] = [
+  {
+    name: "an empty token says that no token was given, as verification does",
+    run: () => decodeUnverified(""),
+    expected: { code: "token_missing", message: "No token was given" },
+  },
   {
     name: "an oversized token names the default limit, as verification does",
     run: () => decodeUnverified("x".repeat(8193)),

@@ -83,6 +83,10 @@ const SHARED_KEY_RETIRED: Refusal = {
   message: "Tokens signed with the shared key are not accepted here",
   hint: "every issuer signs with its own key now (acceptSharedKey: false); mint a new token",
 };
+const NOT_CANONICAL: Refusal = {
+  code: "token_invalid",
+  message: "The token signature is not a canonical HS256 signature",
+};
 const CLOCKS_HINT = "check the clocks of the minting and verifying machines";
 const TRUST_HINT = "add the issuer to trustedIssuers if this service should accept it";
 
@@ -103,6 +107,30 @@ const beforeAnyKey: Case[] = [
     expected: { code: "token_too_large", message: "The token is longer than 8192 bytes" },
   },
   {
+    name: "text that is not three base64url parts says so",
+    run: () => sharedService().verify("not-a-token.at-all"),
+    expected: {
+      code: "token_malformed",
+      message: "The token is not three base64url parts separated by dots",
+    },
+  },
+  {
+    name: "a 42-character signature is not a canonical HS256 signature",
+    run: () => sharedService().verify(signed(HEADER, claims()).slice(0, -1)),
+    expected: NOT_CANONICAL,
+  },
+  {
+    name: "a 44-character signature is not a canonical HS256 signature",
+    run: () => sharedService().verify(`${signed(HEADER, claims())}A`),
+    expected: NOT_CANONICAL,
+  },
+  {
+    // "B" is 000001: its last two bits, unused after the 32nd byte, are not zero.
+    name: "a 43-character signature with unused bits set is not a canonical HS256 signature",
+    run: () => sharedService().verify(`${signed(HEADER, claims()).slice(0, -1)}B`),
+    expected: NOT_CANONICAL,
+  },
+  {
     name: "a header that is not JSON says so",
     run: () => sharedService().verify(signed("{nope", claims())),
     expected: { code: "token_malformed", message: "The token header is not valid JSON" },
@@ -116,6 +144,34 @@ const beforeAnyKey: Case[] = [
     name: "an unsupported header field is named",
     run: () => sharedService().verify(signed({ ...HEADER, jku: "https://x" }, claims())),
     expected: { code: "token_invalid", message: "The token header field 'jku' is not supported" },
+  },
+  {
+    name: "a long unsupported header field is quoted only up to 20 characters",
+    run: () =>
+      sharedService().verify(signed({ ...HEADER, "x-very-long-header-field-name": 1 }, claims())),
+    expected: {
+      code: "token_invalid",
+      message: "The token header field 'x-very-long-header-f' is not supported",
+    },
+  },
+  {
+    name: "an algorithm other than HS256 is quoted",
+    run: () => sharedService().verify(signed({ ...HEADER, alg: "none" }, claims())),
+    expected: { code: "token_invalid", message: 'Algorithm "none" is not allowed; only HS256 is' },
+  },
+  {
+    name: "a header without alg says the algorithm is missing",
+    run: () => sharedService().verify(signed({ typ: "JWT" }, claims())),
+    expected: { code: "token_invalid", message: "Algorithm missing is not allowed; only HS256 is" },
+  },
+  {
+    name: "a long algorithm is quoted only up to 20 characters (of its JSON)",
+    run: () =>
+      sharedService().verify(signed({ ...HEADER, alg: "HS256-with-a-very-long-suffix" }, claims())),
+    expected: {
+      code: "token_invalid",
+      message: 'Algorithm "HS256-with-a-very-l is not allowed; only HS256 is',
+    },
   },
   {
     name: "a header repeating a field says it has a duplicate key",
@@ -211,6 +267,15 @@ const keyChoice: Case[] = [
 
 const signedPayload: Case[] = [
   {
+    name: "a signature made with another secret does not match, and says how that happens",
+    run: () => sharedService().verify(signed(HEADER, claims(), NEXT_SECRET)),
+    expected: {
+      code: "token_invalid",
+      message: "The token signature does not match",
+      hint: "the token was minted with another secret, or altered",
+    },
+  },
+  {
     name: "a signed payload that is not JSON says so",
     run: () => sharedService().verify(signed(HEADER, "{nope")),
     expected: { code: "token_malformed", message: "The token payload is not valid JSON" },
@@ -257,6 +322,15 @@ const claimChecks: Case[] = [
       code: "token_not_yet_valid",
       message: "The token was issued in the future (iat)",
       hint: CLOCKS_HINT,
+    },
+  },
+  {
+    name: "a token for another audience names the expected one and the shared default",
+    run: () => sharedService({ audience: "billing-api" }).verify(signed(HEADER, claims())),
+    expected: {
+      code: "audience_mismatch",
+      message: "The token is not for audience 'billing-api'",
+      hint: "mint tokens with aud 'billing-api' (the shared default is 'gofr-api')",
     },
   },
   {

@@ -2,12 +2,14 @@
  * A header seen before skips the shape regex over the whole token: one regex checks the rest
  * (payload, dot, canonical signature) and anything it does not match goes through the full
  * checks (src/tokens/header.ts). So a token must get the same answer, error code included,
- * whether or not its header is in the cache (error code and message alike).
+ * whether or not its header is in the cache (error code and message alike). The cache
+ * itself is bounded: a flood of made-up headers must not grow it.
  */
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { AuthErrorCode } from "../../src/errors.js";
 import { ManualClock, makeTestSecretProvider, TEST_SECRET } from "../../src/testing/index.js";
+import { peekHeader } from "../../src/tokens/header.js";
 import { TokenService } from "../../src/tokens/token-service.js";
 
 const b64 = (text: string) => Buffer.from(text).toString("base64url");
@@ -31,8 +33,12 @@ async function answerOf(promise: Promise<unknown>): Promise<string> {
   );
 }
 
-/** Changes to what follows the header's dot, each given the signed token's parts. */
-const variants: Array<[string, (payload: string, signature: string) => string]> = [
+/**
+ * Changes to what follows the header's dot, each given the signed token's parts and a
+ * signer of another payload (whose signature then matches: only the shape checks refuse it).
+ */
+type Variant = (payload: string, signature: string, signFor: (payload: string) => string) => string;
+const variants: Array<[string, Variant]> = [
   ["unchanged", (p, s) => `${p}.${s}`],
   ["a character outside base64url in the payload", (p, s) => `!${p.slice(1)}.${s}`],
   ["a dot inside the payload (four parts)", (p, s) => `${p.slice(0, 8)}.${p.slice(8)}.${s}`],
@@ -47,6 +53,13 @@ const variants: Array<[string, (payload: string, signature: string) => string]> 
   ["padding after the signature", (p, s) => `${p}.${s}=`],
   ["a trailing newline", (p, s) => `${p}.${s}\n`],
   ["a wrong signature", (p, s) => `${p}.${s.slice(0, 5)}${s[5] === "A" ? "B" : "A"}${s.slice(6)}`],
+  // Rests that only a too lenient fast path would let through to the signature check.
+  [
+    "a signed payload of standard-base64 characters only",
+    (_p, _s, signFor) => `+/+/.${signFor("+/+/")}`,
+  ],
+  ["a two-character signature", (p) => `${p}.AA`],
+  ["a signature of 42 standard-base64 characters", (p) => `${p}.${"+".repeat(42)}A`],
 ];
 
 describe("a cached header gives the rest of the token the same checks", () => {
@@ -56,12 +69,41 @@ describe("a cached header gives the rest of the token the same checks", () => {
       // A header no other test caches: JSON spacing makes its encoding unique.
       const header = b64(`{"alg":"HS256",${" ".repeat(500 + index)}"typ":"JWT"}`);
       const signature = sign(`${header}.${payload}`);
-      const candidate = `${header}.${change(payload, signature)}`;
+      const signFor = (other: string) => sign(`${header}.${other}`);
+      const candidate = `${header}.${change(payload, signature, signFor)}`;
       const uncached = await answerOf(tokens.verify(candidate));
       expect(await answerOf(tokens.verify(`${header}.${payload}.${signature}`))).toBe("resolved");
       expect(await answerOf(tokens.verify(candidate))).toBe(uncached);
       if (what === "unchanged") expect(uncached).toBe("resolved");
       else expect(uncached).not.toBe("resolved");
     });
+  });
+});
+
+describe("the header cache", () => {
+  /**
+   * The checked header of a token whose header is new for each `n` (the signature is never
+   * checked here). A cached header is handed out as the same object, a re-parsed one is new.
+   */
+  const peek = (n: number) =>
+    peekHeader(`${b64(`{"alg":"HS256","kid":"bound-${n}.v1"}`)}.e30.${"A".repeat(43)}`, 8192);
+
+  it("holds at most 256 headers: one more new header starts it afresh", () => {
+    // Other tests may have filled it: add new headers until one addition empties it, which
+    // leaves exactly two (that one, and the probe read again).
+    let probe = peek(0);
+    let next = 1;
+    let emptied = false;
+    while (!emptied && next < 1000) {
+      peek(next++);
+      const again = peek(0);
+      emptied = again !== probe;
+      probe = again;
+    }
+    expect(emptied, "some new header emptied the cache").toBe(true);
+    for (let held = 2; held < 256; held += 1) peek(next++);
+    expect(peek(0), "the probe is still cached among 256 headers").toBe(probe);
+    peek(next++);
+    expect(peek(0), "the 257th header emptied the cache").not.toBe(probe);
   });
 });

@@ -212,6 +212,22 @@ describe("ForcedReads", () => {
     expect(await started("a1")).toBe(true);
   });
 
+  it("regains perSecond reads a second: at 2 a second, one every 500 ms", async () => {
+    const clock = new ManualClock();
+    const reads = new ForcedReads(clock.now, {
+      perLabelIntervalMs: 0,
+      burst: 1,
+      perSecond: 2,
+      labelsRemembered: 16,
+    });
+    expect(reads.run("a", key)).toBeDefined();
+    expect(reads.run("b", key)).toBeUndefined(); // the burst of 1 is spent
+    clock.advance(250); // half a read back
+    expect(reads.run("b", key)).toBeUndefined();
+    clock.advance(250);
+    expect(reads.run("b", key)).toBeDefined();
+  });
+
   it("joins a read in flight for the same label instead of counting another", async () => {
     const clock = new ManualClock();
     const reads = new ForcedReads(clock.now);
