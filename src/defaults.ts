@@ -11,3 +11,14 @@ export const DEFAULT_PATH_PREFIX = "gofr/auth";
 
 /** Where containers mount a service's AppRole credentials, JSON `{ "role_id", "secret_id" }`. */
 export const DEFAULT_CREDS_FILE = "/run/secrets/vault_creds";
+
+/** The Vault Transit mount that holds EdDSA issuers' private keys. */
+export const DEFAULT_TRANSIT_MOUNT = "transit";
+
+/** EdDSA key names are `jwt-<issuer>` (Transit key name, change-marker name, SQLite alike). */
+export const EDDSA_KEY_PREFIX = "jwt-";
+
+/** The EdDSA key name of `issuer`: `jwt-<issuer>`. */
+export function transitKeyName(issuer: string): string {
+  return `${EDDSA_KEY_PREFIX}${issuer}`;
+}

@@ -20,7 +20,15 @@ export {
   readAuthEnv,
   resolveAuthConfig,
 } from "./config/index.js";
-export { DEFAULT_CREDS_FILE, DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX } from "./defaults.js";
+export {
+  DEFAULT_CREDS_FILE,
+  DEFAULT_KV_MOUNT,
+  DEFAULT_PATH_PREFIX,
+  DEFAULT_TRANSIT_MOUNT,
+  EDDSA_KEY_PREFIX,
+  transitKeyName,
+} from "./defaults.js";
+export * from "./eddsa/index.js";
 export {
   AUTH_ERROR_CODES,
   AuthError,

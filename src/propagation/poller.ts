@@ -50,6 +50,11 @@ export interface ChangePollerOptions {
   marker: ChangeMarker;
   /** Whose providers `secret` changes refresh. */
   keyRing?: SecretChangeTarget;
+  /**
+   * EdDSA issuers' public keys (`PublicKeySet` fits): `secret` entries named
+   * `jwt-<issuer>` re-read that issuer's keys; a resync re-reads every held issuer.
+   */
+  publicKeys?: SecretChangeTarget;
   /** Whose cached records `token` changes forget. */
   records?: RecordChangeTarget;
   /** Seconds between the end of one poll and the start of the next. Default 2; must be > 0. */
@@ -76,6 +81,7 @@ export class ChangePoller {
   readonly intervalMs: number;
   private readonly marker: ChangeMarker;
   private readonly keyRing: SecretChangeTarget | undefined;
+  private readonly publicKeys: SecretChangeTarget | undefined;
   private readonly records: RecordChangeTarget | undefined;
   private readonly timers: VaultTimers;
   private readonly clock: Clock;
@@ -108,6 +114,7 @@ export class ChangePoller {
     this.intervalMs = seconds * 1000;
     this.marker = options.marker;
     this.keyRing = options.keyRing;
+    this.publicKeys = options.publicKeys;
     this.records = options.records;
     this.timers = options.timers ?? realTimers;
     this.clock = options.clock ?? systemClock;
@@ -194,7 +201,10 @@ export class ChangePoller {
       else secrets.add(entry.name);
     }
     // One refresh per secret, however many entries name it.
-    for (const name of secrets) await this.keyRing?.secretChanged(name);
+    for (const name of secrets) {
+      await this.keyRing?.secretChanged(name);
+      await this.publicKeys?.secretChanged(name);
+    }
     this.counters.changesApplied += entries.length;
     const at = Date.parse(entries.at(-1)?.at ?? "");
     if (Number.isFinite(at)) this.counters.lastChangeLagMs = Math.max(0, this.clock() - at);
@@ -208,6 +218,7 @@ export class ChangePoller {
   private async resync(reason: string): Promise<void> {
     this.records?.forgetAllTokens();
     await this.keyRing?.refreshAll();
+    await this.publicKeys?.refreshAll();
     this.counters.resyncs += 1;
     this.logger.info("Re-read every cached signing secret and token record", {
       marker: this.marker.where,

@@ -6,5 +6,10 @@ import { createHash } from "node:crypto";
  * Python fleet, so fingerprints can be compared across both).
  */
 export function fingerprint(secret: string): string {
-  return `sha256:${createHash("sha256").update(secret, "utf8").digest("hex").slice(0, 12)}`;
+  return fingerprintBytes(Buffer.from(secret, "utf8"));
+}
+
+/** {@link fingerprint} of raw bytes (an Ed25519 public key's 32 bytes). */
+export function fingerprintBytes(bytes: Uint8Array): string {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex").slice(0, 12)}`;
 }

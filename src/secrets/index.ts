@@ -1,5 +1,5 @@
 export { EnvSecretSource, type EnvSecretSourceOptions } from "./env.js";
-export { fingerprint } from "./fingerprint.js";
+export { fingerprint, fingerprintBytes } from "./fingerprint.js";
 export {
   type IssuerKeyStatus,
   KeyRing,

@@ -52,6 +52,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: "EdDSA issuers' versioned Ed25519 key pairs and retirement floors",
+    sql: `
+      -- Append-only per issuer: a rotation adds version max+1. public_key: the 32 raw bytes;
+      -- private_key: PKCS#8 DER, read only by the minting path (SqliteEdDsaSigner).
+      CREATE TABLE eddsa_keys (
+        issuer TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+        private_key BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (issuer, version)
+      ) STRICT;
+
+      -- The retirement floor: versions below min_version neither verify nor sign.
+      CREATE TABLE eddsa_issuers (
+        issuer TEXT PRIMARY KEY NOT NULL,
+        min_version INTEGER NOT NULL CHECK (min_version >= 1)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

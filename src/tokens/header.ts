@@ -15,6 +15,9 @@ import { jsonShapeProblem } from "./json-keys.js";
 /** Header fields we understand. Anything else (jku, jwk, x5u, x5c, crit, b64, ...) is refused. */
 const HEADER_FIELDS: ReadonlySet<string> = new Set(["alg", "typ", "kid"]);
 
+/** base64url of a 64-byte Ed25519 signature: 86 characters. */
+export const EDDSA_SIGNATURE_LENGTH = 86;
+
 /** A checked header with its `kid` parsed (undefined when absent or not `<label>.v<n>`). */
 export interface PeekedHeader {
   header: TokenHeader;
@@ -42,11 +45,13 @@ export function peekHeader(token: unknown, maxBytes: number): PeekedHeader {
 }
 
 /**
- * After a header already checked: the payload, a dot and a canonical 43-character
- * signature (whose last character carries 2 unused bits, zero only in `AEIMQUYcgkosw048`).
+ * After a header already checked: the payload, a dot and a canonical signature of the
+ * header's algorithm: HS256, 43 characters whose last carries 2 unused bits (zero only in
+ * `AEIMQUYcgkosw048`); EdDSA, 86 characters whose last carries 4 (zero only in `AQgw`).
  * Sticky, matched from `lastIndex`: the character after the header's dot.
  */
-const REST_AFTER_KNOWN_HEADER = /[\w-]+\.[\w-]{42}[AEIMQUYcgkosw048]$/y;
+const REST_AFTER_HS256_HEADER = /[\w-]+\.[\w-]{42}[AEIMQUYcgkosw048]$/y;
+const REST_AFTER_EDDSA_HEADER = /[\w-]+\.[\w-]{85}[AQgw]$/y;
 
 /**
  * The fast path of {@link checkedHeader}, which repeats its checks: a cached header passed
@@ -63,12 +68,16 @@ function knownHeader(token: string): PeekedHeader | undefined {
   if (dot <= 0) return undefined;
   const known = headerCache.get(token.slice(0, dot));
   if (!known) return undefined;
-  REST_AFTER_KNOWN_HEADER.lastIndex = dot + 1;
+  const rest = known.header.alg === "EdDSA" ? REST_AFTER_EDDSA_HEADER : REST_AFTER_HS256_HEADER;
+  rest.lastIndex = dot + 1;
   // Stryker restore StringLiteral,ConditionalExpression,EqualityOperator,MethodExpression,BooleanLiteral,ArithmeticOperator
-  return REST_AFTER_KNOWN_HEADER.test(token) ? known : undefined;
+  return rest.test(token) ? known : undefined;
 }
 
-/** Shape, signature spelling and header, in that order, each with its own error. */
+/**
+ * Shape, header and signature spelling, in that order, each with its own error. The
+ * header comes before the signature because its algorithm says how long a signature is.
+ */
 function checkedHeader(token: string): PeekedHeader {
   if (!TOKEN_SHAPE.test(token)) {
     throw new AuthError(
@@ -76,25 +85,42 @@ function checkedHeader(token: string): PeekedHeader {
       "The token is not three base64url parts separated by dots",
     );
   }
+  const peeked = cachedHeader(token.slice(0, token.indexOf(".")));
+  const alg = peeked.header.alg;
   const signature = token.slice(token.lastIndexOf(".") + 1);
-  // A second spelling of the same MAC bytes (non-zero unused bits) is a different token and
-  // must not verify.
-  if (signature.length !== HS256_SIGNATURE_LENGTH || !isCanonicalBase64url(signature)) {
-    throw new AuthError("token_invalid", "The token signature is not a canonical HS256 signature");
+  // A second spelling of the same signature bytes (non-zero unused bits) is a different
+  // token and must not verify.
+  const length = alg === "EdDSA" ? EDDSA_SIGNATURE_LENGTH : HS256_SIGNATURE_LENGTH;
+  if (signature.length !== length || !isCanonicalBase64url(signature)) {
+    throw new AuthError("token_invalid", `The token signature is not a canonical ${alg} signature`);
   }
-  const encoded = token.slice(0, token.indexOf("."));
+  return peeked;
+}
+
+/** The checked header of `encoded`, from the cache or parsed and cached. */
+function cachedHeader(encoded: string): PeekedHeader {
   const known = headerCache.get(encoded);
   if (known) return known;
   // Frozen: the object is shared by every token with this header (and by callers' results).
   const header = Object.freeze(parseHeader(encoded));
   const kid = typeof header.kid === "string" ? parseKeyId(header.kid) : undefined;
+  // An EdDSA key is always an issuer's own, named with its version: no kid-less EdDSA.
+  if (header.alg === "EdDSA" && !kid) {
+    throw new AuthError(
+      "token_invalid",
+      "An EdDSA token needs a kid of the form <issuer>.v<version>",
+    );
+  }
   const peeked: PeekedHeader = { header, kid };
   if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
   headerCache.set(encoded, peeked);
   return peeked;
 }
 
-/** Decodes and checks a header: JSON object, known fields only, HS256, typ JWT, no repeats. */
+/**
+ * Decodes and checks a header: JSON object, known fields only, HS256 or EdDSA, typ JWT, no
+ * repeats. Which algorithm a token's issuer may use is checked later (`IssuerAlgorithms`).
+ */
 function parseHeader(encoded: string): TokenHeader {
   const text = decodeSegment(encoded);
   let header: unknown;
@@ -115,10 +141,10 @@ function parseHeader(encoded: string): TokenHeader {
     }
   }
   const { alg, typ } = header as TokenHeader;
-  if (alg !== "HS256") {
+  if (alg !== "HS256" && alg !== "EdDSA") {
     throw new AuthError(
       "token_invalid",
-      `Algorithm ${String(JSON.stringify(alg) ?? "missing").slice(0, 20)} is not allowed; only HS256 is`,
+      `Algorithm ${String(JSON.stringify(alg) ?? "missing").slice(0, 20)} is not allowed; only HS256 and EdDSA are`,
     );
   }
   if (typ !== undefined && (typeof typ !== "string" || typ.toUpperCase() !== "JWT")) {

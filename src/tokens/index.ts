@@ -1,3 +1,4 @@
+export type { TokenAlgorithm } from "./algorithms.js";
 export {
   DEFAULT_AUDIENCE,
   DEFAULT_CLOCK_TOLERANCE_SECONDS,

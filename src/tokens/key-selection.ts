@@ -1,23 +1,24 @@
 /**
- * Which key checks a token's signature, from its `kid` header. This runs before the
+ * Which key checks a token's signature, from its `kid` header and `alg`: the label's
+ * algorithm allowlist first, then its HS256 secret or EdDSA public key. This runs before the
  * signature can be checked, so everything here treats the `kid` as hostile: labels the
  * verifier does not know cost a store read only within {@link ForcedReads} limits and leave
  * no lasting state, and old versions are checked only against keys already held.
  */
 import type { Clock } from "../clock.js";
+import type { PublicKeySet } from "../eddsa/public-key-set.js";
 import { AuthError } from "../errors.js";
 import type { KeyRing } from "../secrets/keyring.js";
 import type { JwtSecretProvider } from "../secrets/provider.js";
 import type { SigningKey } from "../secrets/signing-key.js";
+import type { IssuerAlgorithms } from "./algorithms.js";
 import { SHARED_KEY_LABEL } from "./claims.js";
+import { EdDsaKeySelector } from "./eddsa-selection.js";
 import type { PeekedHeader } from "./header.js";
 import { ForcedReads } from "./read-limiter.js";
+import type { SelectedKey } from "./signed-payload.js";
 
-export interface SelectedKey {
-  key: SigningKey;
-  /** The `kid` label: `shared` or the issuer's name (`shared` for tokens without `kid`). */
-  label: string;
-}
+export type { SelectedKey };
 
 export interface KeySelectorOptions {
   keyRing: KeyRing;
@@ -26,6 +27,10 @@ export interface KeySelectorOptions {
   /** How long after a rotation the previous version still verifies; 0 turns it off. */
   graceMs: number;
   clock: Clock;
+  /** Which algorithms each label's tokens may use (checked before any read for it). */
+  algorithms: IssuerAlgorithms;
+  /** EdDSA issuers' public keys; required when some label accepts EdDSA. */
+  publicKeys?: PublicKeySet;
 }
 
 /** Picks the key a token names; shared by a service and its `forIssuer` views. */
@@ -34,6 +39,8 @@ export class KeySelector {
   private readonly trustedIssuers: ReadonlySet<string> | undefined;
   private readonly graceMs: number;
   private readonly clock: Clock;
+  private readonly algorithms: IssuerAlgorithms;
+  private readonly eddsa: EdDsaKeySelector | undefined;
   /**
    * Store reads forced by tokens, limited and with bounded state: lookups of labels not
    * known here, and re-reads of known keys for a newer version. Two budgets, so a flood of
@@ -47,6 +54,8 @@ export class KeySelector {
     this.trustedIssuers = options.trustedIssuers;
     this.graceMs = options.graceMs;
     this.clock = options.clock;
+    this.algorithms = options.algorithms;
+    this.eddsa = options.publicKeys && new EdDsaKeySelector(options.publicKeys, options.clock);
     this.lookups = new ForcedReads(options.clock);
     this.refreshes = new ForcedReads(options.clock);
     // The grace checks old tokens only against held keys: have the providers hold them (a
@@ -58,13 +67,21 @@ export class KeySelector {
   selectSync({ header, kid }: PeekedHeader): SelectedKey | undefined {
     // Stryker disable next-line BlockStatement: without it, kid-less tokens take select, which picks the same key (warm path only)
     if (header.kid === undefined) {
-      if (!this.keyRing.acceptSharedKey) return undefined; // select raises the error
+      // select raises the errors
+      if (!this.keyRing.acceptSharedKey || header.alg !== "HS256") return undefined;
       const key = this.keyRing.shared.currentKey();
-      return key && { key, label: SHARED_KEY_LABEL };
+      return key && { algorithm: "HS256", key, label: SHARED_KEY_LABEL };
     }
-    if (!kid || !this.mayUse(kid.label)) return undefined; // select raises the precise error
+    // select raises the precise error
+    if (!kid || !this.mayUse(kid.label) || !this.algorithms.allows(kid.label, header.alg)) {
+      return undefined;
+    }
+    if (header.alg === "EdDSA") {
+      const key = this.eddsa?.selectSync(kid.label, kid.version);
+      return key && { algorithm: "EdDSA", key, label: kid.label };
+    }
     const key = this.keyRing.providerForLabel(kid.label)?.currentKey();
-    return key?.version === kid.version ? { key, label: kid.label } : undefined;
+    return key?.version === kid.version ? { algorithm: "HS256", key, label: kid.label } : undefined;
   }
 
   /**
@@ -87,8 +104,11 @@ export class KeySelector {
       );
     }
     if (header.kid === undefined) {
-      // Python-fleet tokens: no kid, the current shared key.
-      return { key: shared.currentKey() ?? (await shared.getKey()), label: SHARED_KEY_LABEL };
+      // Python-fleet tokens: no kid, the current shared key (HS256 only; the header check
+      // already refuses kid-less EdDSA).
+      this.algorithms.check(SHARED_KEY_LABEL, header.alg);
+      const key = shared.currentKey() ?? (await shared.getKey());
+      return { algorithm: "HS256", key, label: SHARED_KEY_LABEL };
     }
     if (!kid) {
       throw new AuthError("token_invalid", "The token's kid is not of the form <key>.v<version>");
@@ -100,6 +120,12 @@ export class KeySelector {
         `Tokens signed with '${label}' keys are not trusted here`,
         { hint: "add the issuer to trustedIssuers if this service should accept it" },
       );
+    }
+    // Before any read for the label: an algorithm it may not use costs nothing.
+    this.algorithms.check(label, header.alg);
+    if (header.alg === "EdDSA") {
+      if (!this.eddsa) throw new AuthError("config_invalid", "EdDSA needs publicKeys");
+      return { algorithm: "EdDSA", key: await this.eddsa.select(label, version), label };
     }
     if (label !== SHARED_KEY_LABEL && !this.keyRing.perIssuerKeys) {
       throw new AuthError(
@@ -116,14 +142,14 @@ export class KeySelector {
         hint: "the token was signed with a key this fleet does not have",
       });
     }
-    if (version === current.version) return { key: current, label };
+    if (version === current.version) return { algorithm: "HS256", key: current, label };
     const provider = this.keyRing.providerForLabel(label) as JwtSecretProvider;
     const key =
       // Stryker disable next-line EqualityOperator: equal versions returned above
       version > current.version
         ? await this.newerKey(label, provider, version)
         : this.olderKey(provider, version, current);
-    return { key, label };
+    return { algorithm: "HS256", key, label };
   }
 
   private mayUse(label: string): boolean {

@@ -35,15 +35,16 @@ export const DEFAULT_FORCED_READ_LIMITS: Readonly<ForcedReadLimits> = Object.fre
  * running for a label is joined (so a burst of tokens for a new key waits for one read
  * instead of being refused); otherwise a new one starts only if both the label's interval
  * and the global token bucket allow it. All state is bounded: reads in flight (at most the
- * bucket's worth) and the last-read times of the most recent labels.
+ * bucket's worth) and the last-read times of the most recent labels. `T` is what a read
+ * resolves to (an HS256 key, or an EdDSA issuer's public keys).
  */
-export class ForcedReads {
+export class ForcedReads<T = SigningKey | undefined> {
   private readonly limits: Readonly<ForcedReadLimits>;
   private available: number;
   private refilledAt: number;
   /** Last forced read per label, oldest first (a Map keeps insertion order). */
   private readonly lastRead = new Map<string, number>();
-  private readonly running = new Map<string, Promise<SigningKey | undefined>>();
+  private readonly running = new Map<string, Promise<T>>();
 
   constructor(
     private readonly clock: Clock,
@@ -58,10 +59,7 @@ export class ForcedReads {
    * The running read for `label`, or a new one started with `read`, or `undefined` when the
    * limits refuse one now (the caller refuses the token without asking the store).
    */
-  run(
-    label: string,
-    read: () => Promise<SigningKey | undefined>,
-  ): Promise<SigningKey | undefined> | undefined {
+  run(label: string, read: () => Promise<T>): Promise<T> | undefined {
     const running = this.running.get(label);
     if (running) return running;
     if (!this.allow(label)) return undefined;

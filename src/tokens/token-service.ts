@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
+import type { PublicKeySet } from "../eddsa/public-key-set.js";
+import type { EdDsaSigner } from "../eddsa/signer.js";
 import { AuthError } from "../errors.js";
 import { KeyRing } from "../secrets/keyring.js";
 import type { JwtSecretProvider } from "../secrets/provider.js";
 import type { SigningKey } from "../secrets/signing-key.js";
+import { IssuerAlgorithms, type TokenAlgorithm } from "./algorithms.js";
 import { type ClaimRules, checkClaims } from "./check-claims.js";
 import {
   DEFAULT_AUDIENCE,
@@ -14,19 +17,14 @@ import {
   type TokenClaims,
   type TokenHeader,
 } from "./claims.js";
+import { mintEdDsa } from "./eddsa-mint.js";
 import { peekHeader } from "./header.js";
-import {
-  createHs256SignatureCheck,
-  createHs256Signer,
-  decodeSegment,
-  type Hs256SignatureCheck,
-  type Hs256Signer,
-} from "./hs256.js";
+import { createHs256Signer, type Hs256Signer } from "./hs256.js";
 import { IssuerPolicy, type IssuerPolicyOptions } from "./issuer-policy.js";
-import { jsonShapeProblem } from "./json-keys.js";
 import { KeySelector } from "./key-selection.js";
 import { checkMintOptions } from "./mint-options.js";
 import type { TokenRecord } from "./record.js";
+import { type SelectedKey, SignedPayloads } from "./signed-payload.js";
 import { deepFreeze, VerifiedCache } from "./verified-cache.js";
 
 export interface TokenServiceOptions extends IssuerPolicyOptions {
@@ -65,6 +63,18 @@ export interface TokenServiceOptions extends IssuerPolicyOptions {
    * still checked on each call. Default 1000; 0 disables.
    */
   verifiedCacheSize?: number;
+  /**
+   * Which algorithms each issuer's tokens may use, by `kid` label; the first entry is what
+   * the issuer mints. Default for every label: `["HS256"]`. `["EdDSA", "HS256"]` mints
+   * EdDSA and still accepts HS256 (migration), `["HS256", "EdDSA"]` mints HS256 and already
+   * accepts EdDSA; swapping the order rolls back. The shared key is HS256 only. A token
+   * whose `alg` is not listed for its label is refused before any key is read for it.
+   */
+  issuerAlgorithms?: Readonly<Record<string, readonly TokenAlgorithm[]>>;
+  /** EdDSA issuers' public keys. Required when `issuerAlgorithms` lists EdDSA anywhere. */
+  publicKeys?: PublicKeySet;
+  /** Signs for issuers that mint EdDSA (private keys stay in it). Needed only to mint. */
+  eddsaSigner?: EdDsaSigner;
   clock?: Clock;
 }
 
@@ -96,6 +106,13 @@ export interface MintedToken {
   kid: string;
 }
 
+/** A signed token, its `kid` and the key's label (the issuer, or `shared`). */
+interface SignedToken {
+  token: string;
+  kid: string;
+  label: string;
+}
+
 export interface VerifyOptions {
   /** Overrides the service audience for this call. */
   audience?: string;
@@ -112,19 +129,24 @@ export interface VerifiedToken {
    */
   claims: TokenClaims;
   header: TokenHeader;
-  /** The key that verified the signature (fingerprint and version, never the value). */
-  key: { name: string; version: number; fingerprint: string };
+  /**
+   * The key that verified the signature (fingerprint and version, never the value): an
+   * HS256 secret's store path, or an EdDSA key's name (`jwt-<issuer>`).
+   */
+  key: { name: string; version: number; fingerprint: string; algorithm: TokenAlgorithm };
   /** That key's `kid` label: `shared` or the issuer's name (`shared` without a `kid`). */
   keyLabel: string;
 }
 
 /**
- * Mints and verifies HS256 tokens with keys from a {@link JwtSecretProvider}.
- * fast-jwt signs; verification is ours on node:crypto (header allowlist, canonical
- * base64url and signature, one HMAC, one strict UTF-8 decode and parse of the payload,
- * duplicate-key scan), and claims are checked against the injected clock so that every
- * rejection has a precise code. The issuer rules ({@link IssuerPolicy}) bound the groups
- * each issuer may grant.
+ * Mints and verifies HS256 tokens with keys from a {@link JwtSecretProvider}, and EdDSA
+ * (Ed25519) tokens for the issuers `issuerAlgorithms` names, with public keys from a
+ * {@link PublicKeySet} and signatures from an {@link EdDsaSigner}. fast-jwt signs HS256;
+ * verification is ours on node:crypto (header allowlist, per-issuer algorithm allowlist,
+ * canonical base64url and signature, one HMAC or Ed25519 check, one strict UTF-8 decode
+ * and parse of the payload, duplicate-key scan), and claims are checked against the
+ * injected clock so that every rejection has a precise code. The issuer rules
+ * ({@link IssuerPolicy}) bound the groups each issuer may grant.
  */
 export class TokenService {
   readonly audience: string;
@@ -134,7 +156,9 @@ export class TokenService {
   private readonly clock: Clock;
   private readonly rules: ClaimRules;
   private readonly keys: KeySelector;
-  private readonly signatureChecks = new WeakMap<SigningKey, Hs256SignatureCheck>();
+  private readonly algorithms: IssuerAlgorithms;
+  private readonly eddsaSigner: EdDsaSigner | undefined;
+  private readonly payloads = new SignedPayloads();
   private readonly verified: VerifiedCache | undefined;
   private readonly signers = new WeakMap<SigningKey, Hs256Signer>();
 
@@ -168,12 +192,21 @@ export class TokenService {
     );
     const cacheSize = nonNegative(options.verifiedCacheSize ?? 1000, "verifiedCacheSize");
     this.verified = cacheSize > 0 ? new VerifiedCache(cacheSize) : undefined;
+    this.algorithms = new IssuerAlgorithms(options.issuerAlgorithms);
+    if (this.algorithms.usesEdDsa && !options.publicKeys) {
+      throw new AuthError("config_invalid", "issuerAlgorithms lists EdDSA but no publicKeys", {
+        hint: "pass { publicKeys: new PublicKeySet({ reader }) }",
+      });
+    }
+    this.eddsaSigner = options.eddsaSigner;
     // Last: with a grace, this asks the (possibly shared) key ring to hold previous versions.
     this.keys = new KeySelector({
       keyRing: this.keyRing,
       trustedIssuers,
       graceMs: graceSeconds * 1000,
       clock: this.clock,
+      algorithms: this.algorithms,
+      publicKeys: options.publicKeys,
     });
   }
 
@@ -195,12 +228,13 @@ export class TokenService {
   }
 
   /**
-   * Mints a token with the current key. The caller stores `record`, which names this
-   * issuer and the key's label so the store-checked verify can tie the two together.
+   * Mints a token with the current key: EdDSA when the issuer's `issuerAlgorithms` list
+   * starts with EdDSA, else HS256. The caller stores `record`, which names this issuer and
+   * the key's label so the store-checked verify can tie the two together.
    */
   async mint(options: MintOptions): Promise<MintedToken> {
     const { groups, lifetime } = checkMintOptions(options, this.issuer, this.rules.policy);
-    const { label, key } = await this.keyRing.mintingKey(this.issuer);
+    const sign = await this.mintingSigner();
     const nowMs = this.clock();
     const iat = Math.floor(nowMs / 1000);
     const id = randomUUID();
@@ -217,8 +251,7 @@ export class TokenService {
     };
     if (options.name) claims.name = options.name;
     if (options.fingerprint) claims.fp = options.fingerprint;
-    const kid = formatKeyId(label, key.version);
-    const token = this.signerFor(key, kid)(claims);
+    const { token, kid, label } = await sign(claims);
     const record: TokenRecord = {
       id,
       name: options.name ?? null,
@@ -235,6 +268,27 @@ export class TokenService {
   }
 
   /**
+   * How this issuer signs: with its EdDSA signer, or with its HS256 key (read before the
+   * claims are stamped, as always).
+   */
+  private async mintingSigner(): Promise<(claims: TokenClaims) => Promise<SignedToken>> {
+    const issuer = this.issuer;
+    if (this.algorithms.mintsEdDsa(issuer)) {
+      const signer = this.eddsaSigner;
+      if (!signer) {
+        throw new AuthError("config_invalid", `Issuer '${issuer}' mints EdDSA but no eddsaSigner`, {
+          hint: "pass { eddsaSigner } (Vault Transit or the SQLite store), or list HS256 first",
+        });
+      }
+      return async (claims) => ({ ...(await mintEdDsa(signer, issuer, claims)), label: issuer });
+    }
+    const { label, key } = await this.keyRing.mintingKey(issuer);
+    const kid = formatKeyId(label, key.version);
+    const sign = this.signerFor(key, kid);
+    return async (claims) => ({ token: sign(claims), kid, label });
+  }
+
+  /**
    * Verifies signature and claims. Rejects with an `AuthError` whose code says why
    * (`token_expired`, `audience_mismatch`, `token_invalid`, ...). Only a cold or rotated
    * key makes this wait for the secret store.
@@ -247,70 +301,34 @@ export class TokenService {
       const { peeked } = cached;
       const selected = this.keys.selectSync(peeked) ?? (await this.keys.select(peeked));
       if (selected.key === cached.key) {
-        return this.accept(peeked.header, cached.payload, selected.key, selected.label, options);
+        return this.accept(peeked.header, cached.payload, selected, options);
       }
       this.verified?.delete(token);
     }
     const peeked = peekHeader(token, this.maxTokenBytes);
-    const { key, label } = this.keys.selectSync(peeked) ?? (await this.keys.select(peeked));
-    const payload = this.signedPayload(token, key);
+    const selected = this.keys.selectSync(peeked) ?? (await this.keys.select(peeked));
+    const payload = this.payloads.payloadOf(token, selected);
     if (options.allowExpired || !this.verified) {
-      return this.accept(peeked.header, payload, key, label, options);
+      return this.accept(peeked.header, payload, selected, options);
     }
     // Cached claims are handed to every later caller: frozen before anyone sees them.
-    const result = this.accept(peeked.header, deepFreeze(payload), key, label, options);
-    this.verified.set(token, { peeked, payload, key });
+    const result = this.accept(peeked.header, deepFreeze(payload), selected, options);
+    this.verified.set(token, { peeked, payload, key: selected.key });
     return result;
   }
 
   private accept(
     header: TokenHeader,
     payload: unknown,
-    key: SigningKey,
-    label: string,
+    { algorithm, key, label }: SelectedKey,
     options: VerifyOptions,
   ): VerifiedToken {
     return {
       claims: checkClaims(payload, label, this.rules, options),
       header,
-      key: { name: key.name, version: key.version, fingerprint: key.fingerprint },
+      key: { name: key.name, version: key.version, fingerprint: key.fingerprint, algorithm },
       keyLabel: label,
     };
-  }
-
-  /**
-   * Checks the signature with `key`, then decodes (canonical base64url, strict UTF-8) and
-   * parses the payload once (nothing unauthenticated is parsed beyond the small, cached
-   * header) and scans its text for repeated keys, prototype key names and deep nesting.
-   * `token` has passed {@link peekHeader}.
-   */
-  private signedPayload(token: string, key: SigningKey): unknown {
-    const last = token.lastIndexOf(".");
-    if (!this.signatureCheckFor(key)(token.slice(0, last), token.slice(last + 1))) {
-      throw new AuthError("token_invalid", "The token signature does not match", {
-        hint: "the token was minted with another secret, or altered",
-      });
-    }
-    const text = decodeSegment(token.slice(token.indexOf(".") + 1, last));
-    let payload: unknown;
-    try {
-      payload = JSON.parse(text);
-    } catch {
-      throw new AuthError("token_malformed", "The token payload is not valid JSON");
-    }
-    const problem = jsonShapeProblem(text, payload);
-    if (problem) throw new AuthError("token_invalid", `The token payload has a ${problem}`);
-    return payload;
-  }
-
-  private signatureCheckFor(key: SigningKey): Hs256SignatureCheck {
-    let check = this.signatureChecks.get(key);
-    // Stryker disable next-line ConditionalExpression: a cache only; a new check of the same key gives the same answers
-    if (!check) {
-      check = createHs256SignatureCheck(key.value);
-      this.signatureChecks.set(key, check);
-    }
-    return check;
   }
 
   private signerFor(key: SigningKey, kid: string): Hs256Signer {

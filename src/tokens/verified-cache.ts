@@ -1,12 +1,16 @@
-import type { SigningKey } from "../secrets/signing-key.js";
 import type { PeekedHeader } from "./header.js";
+import type { VerifierKey } from "./signed-payload.js";
 
-/** What a verification established about a token, kept so a repeat skips HMAC and JSON. */
+/**
+ * What a verification established about a token, kept so a repeat skips the signature check
+ * (HMAC or Ed25519) and JSON.
+ */
 export interface VerifiedEntry {
   peeked: PeekedHeader;
   /** Deeply frozen: every later verification of the token hands out this same object. */
   payload: unknown;
-  key: SigningKey;
+  /** The key that checked it: a repeat is served only while the same key object is picked. */
+  key: VerifierKey;
 }
 
 /**

@@ -126,6 +126,7 @@ describe("TokenService.verify", () => {
       name: "gofr/config/jwt-signing-secret",
       version: 1,
       fingerprint: fingerprint(TEST_SECRET),
+      algorithm: "HS256",
     });
   });
 

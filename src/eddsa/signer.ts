@@ -1,0 +1,24 @@
+/** The minting side of EdDSA issuers: private keys stay in the signer (Vault Transit, SQLite). */
+
+/** A signature and the key version that made it. */
+export interface EdDsaSignature {
+  version: number;
+  /** The 64-byte Ed25519 signature. */
+  signature: Buffer;
+}
+
+/**
+ * Signs with an EdDSA issuer's private key, which never leaves the signer. The caller
+ * gives the signing input as a function of the key version, because the version is in
+ * it (the `kid` header): a signer that finds its version refused (the key rotated or
+ * was retired meanwhile) may read the latest version again and call `input` once more.
+ */
+export interface EdDsaSigner {
+  /** Where the private keys live, for messages. */
+  readonly description: string;
+  /**
+   * Signs `input(version)` with the issuer's latest version. Rejects `secret_unavailable`
+   * when the issuer has no EdDSA key; any other rejection is an outage.
+   */
+  sign(issuer: string, input: (version: number) => Buffer): Promise<EdDsaSignature>;
+}
