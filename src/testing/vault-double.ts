@@ -7,6 +7,9 @@
  * - KV v2 (mount `secret`): versions, metadata, check-and-set, list, soft delete,
  *   undelete, destroy, delete-metadata, `max_versions` (Vault's pruning window and
  *   `oldest_version`), keys of stored data sorted as Go's `encoding/json` writes them.
+ * - Transit (mounted with `POST sys/mounts/<path> {"type":"transit"}` or `mountTransit`):
+ *   ed25519 keys only, create, read, list, rotate, config, delete and sign (single and
+ *   `batch_input`); private keys never leave the double (`transitKeys` shows public keys).
  * - Lists through `GET ...?list=<bool>` and the `LIST` verb that the Vault CLI, hvac and the
  *   Go client send (over HTTP and HTTPS).
  * - Tokens with policies (path rules set in code or as HCL over HTTP, evaluated with Vault's
@@ -53,6 +56,7 @@ import { DoubleServer } from "./vault-double/server.js";
 import type { DoubleState } from "./vault-double/state.js";
 import { newAuthMount } from "./vault-double/sys.js";
 import { AppRoleStore, TokenStore } from "./vault-double/tokens.js";
+import { TransitEngine, type TransitKeyView } from "./vault-double/transit-engine.js";
 import { vaultClock } from "./vault-double/vault-time.js";
 
 export type { Capability, CapabilityInput } from "./vault-double/acl.js";
@@ -69,6 +73,7 @@ export type {
   TokenSpec,
   VaultDoubleOptions,
 } from "./vault-double/options.js";
+export type { TransitKeyView } from "./vault-double/transit-engine.js";
 
 /** `http/handler.go` `DefaultMaxRequestSize` (docs/vault-contract.md row 38). */
 const DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
@@ -97,6 +102,7 @@ export class VaultDouble {
       policies: new PolicyStore(),
       kv: new Map(),
       newKvEngine: () => new KvEngine(now),
+      transit: new Map(),
       sealed: false,
       health: "active",
       activeAddress: options.activeAddress,
@@ -211,6 +217,21 @@ export class VaultDouble {
   /** Removes `path` with all versions and metadata. */
   deleteSecret(path: string, options: { mount?: string } = {}): void {
     this.engine(options.mount).deleteMetadata(trim(path));
+  }
+
+  // ---- transit, directly (no HTTP, not logged) --------------------------------------
+
+  /** Mounts a transit engine (as `vault secrets enable -path=<mount> transit`). */
+  mountTransit(mount = "transit"): void {
+    if (this.state.transit.has(mount)) return;
+    this.state.transit.set(mount, new TransitEngine(this.state.now));
+  }
+
+  /** The keys of a transit mount with their public parts only, sorted by name. */
+  transitKeys(options: { mount?: string } = {}): TransitKeyView[] {
+    const engine = this.state.transit.get(options.mount ?? "transit");
+    if (!engine) throw new Error(`VaultDouble: no transit mount '${options.mount ?? "transit"}'`);
+    return engine.describe();
   }
 
   // ---- tokens, policies, AppRole ----------------------------------------------------

@@ -1,4 +1,4 @@
-/** The Vault HTTP client: KV v2, token and AppRole auth, renewal, retries, timeouts. */
+/** The Vault HTTP client: KV v2, transit, token and AppRole auth, renewal, retries, timeouts. */
 export type {
   AppRoleAuthOptions,
   RenewalOptions,
@@ -27,3 +27,12 @@ export {
 } from "./kv.js";
 export { type LoginBackoffOptions, RETRYABLE_STATUSES } from "./retry.js";
 export { realTimers, type Sleep, type TimerHandle, type VaultTimers } from "./timers.js";
+export {
+  DEFAULT_TRANSIT_MOUNT,
+  type TransitKeyInfo,
+  type TransitKeySettings,
+  type TransitPublicKey,
+  type TransitSignature,
+  type TransitSignOptions,
+  VaultTransit,
+} from "./transit.js";

@@ -16,6 +16,7 @@ import {
   unsupported,
   VaultHttpError,
 } from "./http.js";
+import { entityForLogin } from "./identity-store.js";
 import type { DoubleState, Guard, RouteRequest } from "./state.js";
 import type { AppRoleState, TokenState } from "./tokens.js";
 
@@ -31,7 +32,7 @@ export function authBlock(token: TokenState, leaseSeconds: number) {
     metadata: token.meta,
     lease_duration: leaseSeconds,
     renewable: token.renewable,
-    entity_id: "",
+    entity_id: token.entityId,
     token_type: "service",
     orphan: token.orphan,
     mfa_requirement: null,
@@ -71,6 +72,9 @@ export function appRoleLogin(state: DoubleState, mount: string, request: RouteRe
     throw fail(400, "invalid role or secret ID");
   }
   state.lockout.recordSuccess(accessor, roleId);
+  // The login's alias (name: the role_id; metadata: role_name) has an entity, made on first
+  // login (approle `path_login.go`; hashicorp `vault/identity_store.go` CreateOrFetchEntity).
+  const entity = entityForLogin(state, mount, role.roleId, { role_name: role.name });
   const token = state.tokens.create({
     policies: ["default", ...role.policies.filter((name) => name !== "default")],
     ttlSeconds: role.tokenTtlSeconds,
@@ -80,6 +84,7 @@ export function appRoleLogin(state: DoubleState, mount: string, request: RouteRe
     meta: { role_name: role.name },
     orphan: true,
     path: `auth/${mount}/login`,
+    entityId: entity.id,
   });
   return authReply(token, token.creationTtl, "approle");
 }

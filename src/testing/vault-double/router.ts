@@ -16,15 +16,19 @@ import {
   noContent,
   noRoute,
   ok,
+  plainError,
   type Reply,
   SEALED_BODY,
   unsupported,
   VaultHttpError,
 } from "./http.js";
+import { identityPublicRoute, identityRoute } from "./identity.js";
 import type { KvEngine } from "./kv-engine.js";
-import type { DoubleState, Guard, RouteRequest } from "./state.js";
+import { type DoubleState, type Guard, OPERATION_CAPABILITY, type RouteRequest } from "./state.js";
 import { sysRoute } from "./sys.js";
 import type { TokenState } from "./tokens.js";
+import { transitRoute } from "./transit.js";
+import type { TransitEngine } from "./transit-engine.js";
 
 export type { DoubleState, RouteRequest } from "./state.js";
 
@@ -45,6 +49,9 @@ export function route(state: DoubleState, incoming: RouteRequest): Reply {
   if (state.authMounts.get(loginMount)?.type === "approle") {
     return appRoleLogin(state, loginMount, request);
   }
+  // identity/oidc/.well-known/* is unauthenticated (identity store PathsSpecial).
+  const open = identityPublicRoute(state, request);
+  if (open) return open;
 
   const token = state.tokens.lookup(request.token);
   if (!token) throw denied();
@@ -59,12 +66,23 @@ export function route(state: DoubleState, incoming: RouteRequest): Reply {
   }
   const sys = path.startsWith("sys/") ? sysRoute(state, request, guard, token.policies) : undefined;
   if (sys) return sys;
+  if (path.startsWith("identity/")) return identityRoute(state, request, guard, token);
 
-  const kvMount = [...state.kv.keys()]
+  const kvMount = mountOf(state.kv.keys(), path);
+  if (kvMount) return kvRoute(state.kv.get(kvMount) as KvEngine, kvMount, request, guard);
+  const transit = mountOf(state.transit.keys(), path);
+  if (transit) {
+    const engine = state.transit.get(transit) as TransitEngine;
+    return transitRoute(engine, transit, request, guard) ?? unsupportedPath(request, guard);
+  }
+  return unknownRoute(request, guard);
+}
+
+/** The longest mount path that `path` is in, if any. */
+function mountOf(mounts: Iterable<string>, path: string): string | undefined {
+  return [...mounts]
     .sort((a, b) => b.length - a.length)
     .find((name) => path === name || path.startsWith(`${name}/`));
-  if (kvMount) return kvRoute(state.kv.get(kvMount) as KvEngine, kvMount, request, guard);
-  return unknownRoute(request, guard);
 }
 
 /** CheckToken runs before the router: without rights on the path the answer is 403. */
@@ -73,15 +91,14 @@ function unknownRoute(request: RouteRequest, guard: Guard): never {
   throw noRoute(request.path.replace(/\/$/, ""));
 }
 
-/** The capability an operation needs (hashicorp `vault/acl.go` `AllowOperation`). */
-const OPERATION_CAPABILITY: Record<string, Capability> = {
-  GET: "read",
-  LIST: "list",
-  POST: "update",
-  PUT: "update",
-  DELETE: "delete",
-  PATCH: "patch",
-};
+/**
+ * A path inside a mount that none of its backend's patterns matches: the framework's
+ * `logical.ErrUnsupportedPath`, 404 (hashicorp `sdk/framework/backend.go` `HandleRequest`).
+ */
+function unsupportedPath(request: RouteRequest, guard: Guard): never {
+  guard(OPERATION_CAPABILITY[request.method] ?? []);
+  throw plainError(404, "unsupported path");
+}
 
 /**
  * The operation as Vault's `buildLogicalRequestNoAuth` builds it: the `LIST` verb, or `GET`
@@ -122,7 +139,7 @@ function lookupData(state: DoubleState, token: TokenState) {
     creation_time: Math.floor(token.createdAt / 1000),
     creation_ttl: token.creationTtl,
     display_name: token.displayName,
-    entity_id: "",
+    entity_id: token.entityId,
     expire_time: token.expiresAt === undefined ? null : new Date(token.expiresAt).toISOString(),
     explicit_max_ttl: token.explicitMaxTtl,
     id: token.id,
@@ -185,6 +202,7 @@ function tokenRoute(
         renewable: body.renewable === undefined ? true : Boolean(body.renewable),
         displayName: typeof body.display_name === "string" ? `token-${body.display_name}` : "token",
         meta: (body.meta as Record<string, string> | undefined) ?? null,
+        entityId: token.entityId, // a child token inherits its parent's entity (token_store.go)
       });
       return authReply(created, created.creationTtl, "token");
     }

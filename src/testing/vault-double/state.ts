@@ -5,6 +5,7 @@ import type { HealthState, VaultHealthMode } from "./health.js";
 import type { KvEngine } from "./kv-engine.js";
 import type { LockoutTracker } from "./lockout.js";
 import type { AppRoleStore, TokenStore } from "./tokens.js";
+import type { TransitEngine } from "./transit-engine.js";
 
 /** An enabled auth method, as `GET sys/auth` lists it. */
 export interface AuthMount {
@@ -25,6 +26,8 @@ export interface DoubleState extends HealthState {
   policies: PolicyStore;
   kv: Map<string, KvEngine>;
   newKvEngine: () => KvEngine;
+  /** Transit mounts by path without the trailing `/`. */
+  transit: Map<string, TransitEngine>;
   sealed: boolean;
   health: VaultHealthMode;
   /** Where a standby redirects (`Location`), if set. */
@@ -43,6 +46,16 @@ export interface RouteRequest {
   token: string | undefined;
   body: Record<string, unknown>;
 }
+
+/** The capability an operation needs (hashicorp `vault/acl.go` `AllowOperation`). */
+export const OPERATION_CAPABILITY: Readonly<Record<string, Capability>> = {
+  GET: "read",
+  LIST: "list",
+  POST: "update",
+  PUT: "update",
+  DELETE: "delete",
+  PATCH: "patch",
+};
 
 /** Throws 403 unless the token may use one of the capabilities on `target` (default: the path). */
 export type Guard = (capability: Capability | Capability[], target?: string) => void;

@@ -1,12 +1,13 @@
 /**
- * The `sys/` admin paths the double serves: ACL policies, KV mounts, auth mounts (enable,
- * disable, `GET sys/auth`), the locked users of Vault's user lockout, and
+ * The `sys/` admin paths the double serves: ACL policies, KV and transit mounts, auth
+ * mounts (enable, disable, `GET sys/auth`), the locked users of Vault's user lockout, and
  * `sys/capabilities-self`.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { parseHclPolicy } from "./acl.js";
 import { fail, noContent, ok, type Reply, unsupported } from "./http.js";
 import type { AuthMount, DoubleState, Guard, RouteRequest } from "./state.js";
+import { TransitEngine } from "./transit-engine.js";
 
 /** A new auth mount entry; the accessor looks like Vault's `auth_approle_1a2b3c4d`. */
 export function newAuthMount(type: AuthMount["type"]): AuthMount {
@@ -96,14 +97,21 @@ function mountRoute(state: DoubleState, request: RouteRequest, path: string, gua
     const kv2 =
       request.body.type === "kv-v2" ||
       (request.body.type === "kv" && String(options.version ?? "") === "2");
-    if (!kv2) throw fail(400, "the Vault double only mounts KV version 2 (type kv, version 2)");
-    if (state.kv.has(mount)) throw fail(400, `path is already in use at ${mount}/`);
-    state.kv.set(mount, state.newKvEngine());
+    const transit = request.body.type === "transit";
+    if (!kv2 && !transit) {
+      throw fail(400, "the Vault double only mounts KV version 2 (type kv, version 2) and transit");
+    }
+    if (state.kv.has(mount) || state.transit.has(mount)) {
+      throw fail(400, `path is already in use at ${mount}/`);
+    }
+    if (transit) state.transit.set(mount, new TransitEngine(state.now));
+    else state.kv.set(mount, state.newKvEngine());
     return noContent();
   }
   if (request.method === "DELETE") {
     guard(["delete", "sudo"]);
     state.kv.delete(mount);
+    state.transit.delete(mount);
     return noContent();
   }
   throw unsupported();

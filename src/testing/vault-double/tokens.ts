@@ -24,6 +24,8 @@ export interface TokenState {
   meta: Record<string, string> | null;
   orphan: boolean;
   path: string;
+  /** The identity entity the token belongs to; "" for none (root, or a child of a token without one). */
+  entityId: string;
 }
 
 export interface NewToken {
@@ -36,6 +38,7 @@ export interface NewToken {
   orphan?: boolean;
   path?: string;
   id?: string;
+  entityId?: string;
 }
 
 function newTokenId(): string {
@@ -85,6 +88,7 @@ export class TokenStore {
       meta: spec.meta ?? null,
       orphan: spec.orphan ?? false,
       path: spec.path ?? "auth/token/create",
+      entityId: spec.entityId ?? "",
     };
     this.tokens.set(state.id, state);
     return state;
