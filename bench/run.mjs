@@ -20,10 +20,16 @@ const BENCHES = [
   "store-checked",
   "http",
   "mint",
+  "eddsa-verify",
+  "eddsa-cache",
+  "eddsa-mint",
   "fleet",
 ];
 
-const USAGE = `usage: node bench/run.mjs [${BENCHES.join("|")} ...] [options]
+/** Names that stand for several benches. */
+const GROUPS = { eddsa: ["eddsa-verify", "eddsa-cache", "eddsa-mint"] };
+
+const USAGE = `usage: node bench/run.mjs [${[...BENCHES, ...Object.keys(GROUPS)].join("|")} ...] [options]
 
   --json           one machine-readable JSON document on stdout
   --duration S     seconds per server in the http bench; the fleet bench's steady-state
@@ -70,8 +76,9 @@ function parseArgs(argv) {
         parsed.help = true;
         break;
       default:
-        if (!BENCHES.includes(arg)) throw new Error(`unknown bench or option '${arg}'`);
-        parsed.benches.push(arg);
+        if (GROUPS[arg]) parsed.benches.push(...GROUPS[arg]);
+        else if (BENCHES.includes(arg)) parsed.benches.push(arg);
+        else throw new Error(`unknown bench or option '${arg}'`);
     }
   }
   if (parsed.benches.length === 0) parsed.benches = [...BENCHES];

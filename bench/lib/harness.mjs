@@ -16,10 +16,9 @@ export const DEFAULT_OPTIONS = {
   maxOpsPerRound: 2_000_000,
   /** HTTP bench: seconds per server. */
   duration: 10,
+  /** Calls between two clock reads (a case of milliseconds per call wants 1). */
+  callsPerCheck: 64,
 };
-
-/** Operations between two clock reads. */
-const BATCH = 64;
 
 let _sink;
 
@@ -43,21 +42,21 @@ async function detectAsync(fn) {
  * Runs `fn` for at most `ms` and at most `maxOps` calls; returns ops per wall-clock second
  * and ops per CPU second of the process (less sensitive to other processes on the machine).
  */
-async function runFor(fn, isAsync, ms, maxOps) {
+async function runFor(fn, isAsync, ms, maxOps, batch = DEFAULT_OPTIONS.callsPerCheck) {
   let ops = 0;
   const cpu = process.cpuUsage();
   const start = performance.now();
   let elapsed = 0;
   if (isAsync) {
     while (elapsed < ms && ops < maxOps) {
-      for (let i = 0; i < BATCH; i += 1) _sink = await fn();
-      ops += BATCH;
+      for (let i = 0; i < batch; i += 1) _sink = await fn();
+      ops += batch;
       elapsed = performance.now() - start;
     }
   } else {
     while (elapsed < ms && ops < maxOps) {
-      for (let i = 0; i < BATCH; i += 1) _sink = fn();
-      ops += BATCH;
+      for (let i = 0; i < batch; i += 1) _sink = fn();
+      ops += batch;
       elapsed = performance.now() - start;
     }
   }
@@ -77,17 +76,20 @@ export function median(values) {
  * ops/s, the spread (min, max) and the per-round samples, wall-clock and per CPU second.
  */
 export async function compare(cases, options) {
-  const { rounds, roundMs, warmupMs, maxOpsPerRound } = { ...DEFAULT_OPTIONS, ...options };
+  const { rounds, roundMs, warmupMs, maxOpsPerRound, callsPerCheck } = {
+    ...DEFAULT_OPTIONS,
+    ...options,
+  };
   const prepared = [];
   for (const entry of cases) {
     const isAsync = await detectAsync(entry.fn);
-    await runFor(entry.fn, isAsync, warmupMs, maxOpsPerRound);
+    await runFor(entry.fn, isAsync, warmupMs, maxOpsPerRound, callsPerCheck);
     prepared.push({ ...entry, isAsync, samples: [], cpuSamples: [] });
   }
   for (let round = 0; round < rounds; round += 1) {
     for (let k = 0; k < prepared.length; k += 1) {
       const entry = prepared[(round + k) % prepared.length];
-      const sample = await runFor(entry.fn, entry.isAsync, roundMs, maxOpsPerRound);
+      const sample = await runFor(entry.fn, entry.isAsync, roundMs, maxOpsPerRound, callsPerCheck);
       entry.samples.push(sample.wall);
       entry.cpuSamples.push(sample.cpu);
     }
@@ -132,6 +134,14 @@ export function ratioOf(results, name, baselineName) {
   const b = results.find((result) => result.name === baselineName);
   if (!a || !b) throw new Error(`bench: missing case '${a ? baselineName : name}'`);
   return pairedRatio(a, b, "samples");
+}
+
+/** The paired ratio of two named cases per CPU second of the process (less sensitive to load). */
+export function cpuRatioOf(results, name, baselineName) {
+  const a = results.find((result) => result.name === name);
+  const b = results.find((result) => result.name === baselineName);
+  if (!a || !b) throw new Error(`bench: missing case '${a ? baselineName : name}'`);
+  return pairedRatio(a, b, "cpuSamples");
 }
 
 /** `cases` reduced to `only` and the baseline (for `--case`, when profiling one case). */

@@ -14,3 +14,15 @@ path "secret/data/gofr/config/jwt-signing-secrets/*" {
 path "secret/metadata/gofr/config/jwt-signing-secrets/*" {
   capabilities = ["list", "read", "delete"]
 }
+# EdDSA issuers' keys in Transit (jwt-<issuer>): create, read, rotate, retire (config) and
+# sign. Every Transit write is an `update`: the engine has no existence check, so `create`
+# alone cannot make a key (docs/vault-contract.md row 44).
+path "transit/keys/jwt-*" {
+  capabilities = ["read", "update"]
+}
+path "transit/keys" {
+  capabilities = ["list"]
+}
+path "transit/sign/jwt-*" {
+  capabilities = ["update"]
+}

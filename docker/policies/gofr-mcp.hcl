@@ -23,3 +23,9 @@ path "secret/data/gofr/auth/*" {
 path "secret/metadata/gofr/auth/*" {
   capabilities = ["list", "read"]
 }
+
+# EdDSA issuers' public keys (Transit keys jwt-<issuer>), to verify their tokens.
+# Reading a Transit key never gives its private half: no power to sign.
+path "transit/keys/jwt-*" {
+  capabilities = ["read"]
+}

@@ -9,6 +9,7 @@ import {
   type ResolvedAuthConfig,
   resolveAuthConfig,
 } from "../../src/config/index.js";
+import type { PublicKeySet } from "../../src/eddsa/public-key-set.js";
 import type { Logger } from "../../src/log.js";
 import type { AuthMetricSources } from "../../src/metrics.js";
 import type { JwtSecretProvider } from "../../src/secrets/provider.js";
@@ -23,6 +24,8 @@ export type ServiceAuth =
       description: string;
       /** What `/metrics` publishes: the key ring, the store and the change poller (if any). */
       metricSources: Omit<AuthMetricSources, "verify">;
+      /** The EdDSA issuers' public keys, when some issuer lists EdDSA (for a JWKS route). */
+      jwks: { publicKeys: PublicKeySet; issuers: string[] } | undefined;
       close(): Promise<void>;
     };
 
@@ -69,6 +72,9 @@ export async function resolveServiceAuth(options: StartupOptions): Promise<Servi
       store: resolved.store,
       propagation: resolved.propagation,
     },
+    jwks: resolved.publicKeys
+      ? { publicKeys: resolved.publicKeys, issuers: resolved.eddsaIssuers }
+      : undefined,
     close: resolved.close,
   };
 }

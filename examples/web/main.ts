@@ -14,7 +14,8 @@ import { createWebServer, listenWeb } from "./server.js";
 
 export const WEB_SPEC = {
   name: "gofr-web",
-  description: "gofr-auth reference HTTP API: /health, /ready, /whoami, /admin/ping, /metrics",
+  description:
+    "gofr-auth reference HTTP API: /health, /ready, /whoami, /admin/ping, /metrics, /.well-known/jwks.json",
   defaultPort: 8080,
 };
 
@@ -30,6 +31,7 @@ export function main(argv: readonly string[], deps: MainDeps = {}): Promise<Main
         metricSources: serviceAuth.auth ? serviceAuth.metricSources : undefined,
         processMetrics: true,
         noAuthReason: serviceAuth.auth ? undefined : serviceAuth.reason,
+        jwks: serviceAuth.auth ? serviceAuth.jwks : undefined,
         logger,
       });
       return listenWeb(app, args.host, args.port);

@@ -7,14 +7,17 @@
  * - `GET /admin/ping` group `admin`
  * - `GET /metrics`    Prometheus text from prom-client: the library's metrics (docs/metrics.md),
  *                     HTTP requests (no auth; bind to a private interface)
+ * - `GET /.well-known/jwks.json`  the EdDSA issuers' public keys (no auth; see jwks.ts)
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import { gofrAuth, type RouteAuthConfig } from "../../src/adapters/fastify.js";
 import type { AuthService } from "../../src/auth-service.js";
+import type { PublicKeySet } from "../../src/eddsa/public-key-set.js";
 import { isAuthError } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import type { AuthMetricSources } from "../../src/metrics.js";
 import type { JwtSecretProvider } from "../../src/secrets/provider.js";
+import { jwksRoute } from "./jwks.js";
 import { WebMetrics } from "./metrics.js";
 
 export interface WebServerOptions {
@@ -39,6 +42,12 @@ export interface WebServerOptions {
   stateless?: boolean;
   /** `Retry-After` for 503s. Default 5. */
   retryAfterSeconds?: number;
+  /**
+   * What `/.well-known/jwks.json` publishes: the EdDSA issuers' public keys
+   * (`resolveAuthConfig`'s `publicKeys` and `eddsaIssuers`). Without it, or with no issuer,
+   * the route answers 404.
+   */
+  jwks?: { publicKeys: PublicKeySet; issuers: readonly string[] };
 }
 
 export interface WebServer {
@@ -109,6 +118,8 @@ export async function createWebServer(options: WebServerOptions): Promise<WebSer
   app.get("/metrics", async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.render()),
   );
+
+  app.get("/.well-known/jwks.json", jwksRoute(options.jwks, retryAfter, logger));
 
   return { app, metrics };
 }

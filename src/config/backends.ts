@@ -1,5 +1,8 @@
 /** Opening the configured store: Vault, or the embedded SQLite file. */
 import type { Clock } from "../clock.js";
+import type { PublicKeyReader } from "../eddsa/public-key.js";
+import type { PublicKeySet } from "../eddsa/public-key-set.js";
+import type { EdDsaSigner } from "../eddsa/signer.js";
 import type { Logger } from "../log.js";
 import type { ChangeMarker } from "../propagation/marker.js";
 import type { RecordChangeTarget } from "../propagation/poller.js";
@@ -30,7 +33,19 @@ export interface OpenedBackend {
    * store see other processes' commits on the next request).
    */
   changes: { marker: ChangeMarker; records: RecordChangeTarget } | undefined;
+  /**
+   * EdDSA issuers' keys on this backend (Vault: the `<P>_TRANSIT_MOUNT` Transit mount;
+   * SQLite: the file's `eddsa_keys`). Loaded on demand: only when some issuer lists EdDSA.
+   */
+  eddsaKeys(): Promise<EdDsaKeySource>;
   close(): Promise<void>;
+}
+
+/** Where a backend reads EdDSA public keys and signs. */
+export interface EdDsaKeySource {
+  reader: PublicKeyReader;
+  /** A signer (nothing is read until it signs); Vault takes the latest version from `publicKeys`. */
+  signer(publicKeys: PublicKeySet): EdDsaSigner;
 }
 
 /** What only operators do to a store: list and delete issuer secrets, check the file. */
@@ -113,6 +128,17 @@ async function openVault(settings: AuthEnv, options: OpenBackendOptions) {
     },
     quickCheck: () => undefined,
   };
+  const eddsaKeys = async (): Promise<EdDsaKeySource> => {
+    const [{ VaultTransit }, { VaultEdDsaSigner, VaultPublicKeyReader }] = await Promise.all([
+      import("../vault/transit.js"),
+      import("../eddsa/vault.js"),
+    ]);
+    const transit = new VaultTransit(client, settings.transitMount);
+    return {
+      reader: new VaultPublicKeyReader(transit),
+      signer: (publicKeys) => new VaultEdDsaSigner({ transit, publicKeys }),
+    };
+  };
   return {
     kind: "vault" as const,
     writableSecretSource: secrets,
@@ -120,6 +146,7 @@ async function openVault(settings: AuthEnv, options: OpenBackendOptions) {
     location: `${vault.url} (${vault.mount}/${settings.pathPrefix})`,
     admin,
     changes: { marker, records: store },
+    eddsaKeys,
     close: () => client.close(),
   };
 }
@@ -146,6 +173,13 @@ async function openSqlite(settings: AuthEnv, options: OpenBackendOptions) {
     },
     quickCheck: () => database.quickCheck(),
   };
+  const eddsaKeys = async (): Promise<EdDsaKeySource> => {
+    const { SqliteEdDsaSigner, SqlitePublicKeyReader } = await import("../eddsa/sqlite.js");
+    return {
+      reader: new SqlitePublicKeyReader({ database }),
+      signer: () => new SqliteEdDsaSigner({ database }),
+    };
+  };
   return {
     kind: "sqlite" as const,
     writableSecretSource: secrets,
@@ -153,6 +187,7 @@ async function openSqlite(settings: AuthEnv, options: OpenBackendOptions) {
     location: database.path,
     admin,
     changes: undefined,
+    eddsaKeys,
     close: async () => database.close(),
   };
 }

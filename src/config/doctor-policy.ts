@@ -9,7 +9,11 @@
  * when one path is asked; `["deny"]` when nothing is granted, `["root"]` for a root token).
  * Vault's built-in `default` policy grants `update` on it. Reading another issuer's secret
  * to test access would itself copy that key into this process.
+ *
+ * EdDSA issuers (issue 18) keep their private keys in Vault Transit, so there the power to
+ * mint is `update` on `<transit>/sign/<key>` (docs/vault-contract.md row 44), asked the same way.
  */
+import { transitKeyName } from "../defaults.js";
 import { describeError, isAuthError } from "../errors.js";
 import { silentLogger } from "../log.js";
 import { issuerSecretName, SHARED_SECRET_NAME } from "../secrets/source.js";
@@ -232,4 +236,148 @@ function reportUnchecked(error: unknown, prefix: string, add: Add): void {
       ? 'keep Vault\'s default policy on the role (token_no_default_policy=false), or grant path "sys/capabilities-self" { capabilities = ["update"] }'
       : "check that Vault is reachable with this service's credentials",
   );
+}
+
+/** EdDSA issuers as the Transit check sees them. */
+export interface TransitScope {
+  /** The Transit mount of the issuers' keys (`<P>_TRANSIT_MOUNT`). */
+  mount: string;
+  /** Issuers whose tokens may be EdDSA: this service reads their public keys. */
+  issuers: readonly string[];
+  /** Those this process mints EdDSA tokens for: the only keys it may sign with. */
+  mints: readonly string[];
+}
+
+/**
+ * The scope from `<P>_ISSUER_ALGORITHMS`: every issuer whose list holds EdDSA; the process
+ * mints only as its own issuer, and EdDSA only when that issuer's list starts with it.
+ */
+export function transitScopeOf(settings: AuthEnv): TransitScope {
+  const lists = settings.issuerAlgorithms ?? {};
+  const issuers = Object.keys(lists).filter((issuer) => lists[issuer]?.includes("EdDSA"));
+  const mints = lists[settings.issuer]?.[0] === "EdDSA" ? [settings.issuer] : [];
+  return { mount: settings.transitMount, issuers, mints };
+}
+
+/**
+ * Whether the identity may sign with EdDSA issuers' Transit keys it does not mint for (a
+ * verifying service must not be able to mint), sign with its own when it mints, and read the
+ * public keys it verifies with. Besides the configured issuers and `otherIssuers`, a key no
+ * issuer has is asked: a glob over the sign paths grants it. Nothing when no issuer is EdDSA.
+ */
+export async function checkTransitScope(
+  settings: AuthEnv,
+  add: Add,
+  scope: TransitScope = transitScopeOf(settings),
+  otherIssuers: readonly string[] = [],
+): Promise<void> {
+  const vault = settings.vault;
+  if (!vault || scope.issuers.length === 0) return;
+  const keys = (issuer: string) => `${scope.mount}/keys/${transitKeyName(issuer)}`;
+  const sign = (issuer: string) => `${scope.mount}/sign/${transitKeyName(issuer)}`;
+  // `sign/<key>/<hash>` is the same operation (row 44); for ed25519 the hash is ignored.
+  const signPaths = (issuer: string) => [sign(issuer), `${sign(issuer)}/sha2-256`];
+  const notMinted = [...new Set([PROBE_ISSUER, ...scope.issuers, ...otherIssuers])].filter(
+    (issuer) => !scope.mints.includes(issuer),
+  );
+  const answer = await askCapabilities(vault, [
+    ...new Set([
+      ...scope.issuers.map(keys),
+      ...scope.mints.map(sign),
+      ...notMinted.flatMap(signPaths),
+    ]),
+  ]);
+  if (!answer.ok) {
+    add(
+      "warn",
+      "transit_scope_unchecked",
+      `Could not ask Vault which EdDSA issuers' Transit keys this identity may sign with (sys/capabilities-self): ${describeError(answer.error)}`,
+      "check that Vault is reachable with this service's credentials and that the role keeps Vault's default policy",
+    );
+    return;
+  }
+  const caps = answer.caps;
+  // A root token is reported by the key-scope check (key_scope_root).
+  if (Object.values(caps).some((list) => list.includes("root"))) return;
+  // Each issuer whose key it may sign with, and the path Vault grants it on.
+  const signs = new Map<string, string>();
+  for (const issuer of notMinted) {
+    const granted = signPaths(issuer).find((path) => canWrite(caps[path]));
+    if (granted) signs.set(issuer, granted);
+  }
+  const operator = settings.issuer === OPERATOR_ISSUER && signs.size > 0;
+  if (operator) {
+    add(
+      "ok",
+      "transit_scope_operator",
+      `This identity may sign with EdDSA issuers' Transit keys (${[...signs.values()][0]} as an example): the operator identity the CLI needs; never give its role to a running service`,
+    );
+  }
+  const findings = [
+    operator ? undefined : signingFinding(settings, scope, signs),
+    ...missingFindings(settings, scope, caps, keys, sign),
+  ].filter((finding) => finding !== undefined);
+  for (const finding of findings) add("warn", ...finding);
+  if (findings.length === 0 && !operator) {
+    add(
+      "ok",
+      "transit_scope_ok",
+      `This identity may read the Transit keys of the EdDSA issuers ${scope.issuers.join(", ")}${scope.mints.length > 0 ? ` and sign with ${sign(settings.issuer)}` : ""}, and sign with no other (asked Vault: sys/capabilities-self)`,
+    );
+  }
+}
+
+type TransitWarning = [code: string, message: string, fix: string];
+
+/** Signing rights (issuer to granted path) on keys it does not mint for: a glob, or named keys. */
+function signingFinding(
+  settings: AuthEnv,
+  scope: TransitScope,
+  signs: ReadonlyMap<string, string>,
+): TransitWarning | undefined {
+  if (signs.size === 0) return undefined;
+  const policyHint = `\`gofr-auth policy --issuer ${settings.issuer}${scope.mints.length > 0 ? " --mints-eddsa" : ""}\` prints what it needs`;
+  const probe = signs.get(PROBE_ISSUER);
+  if (probe) {
+    return [
+      "transit_sign_wide",
+      `This identity may sign with any EdDSA issuer's Transit key (Vault grants update on ${probe}, a key no issuer has): a compromised ${settings.issuer} could mint EdDSA tokens in every issuer's name`,
+      `remove the glob rule from its policy, e.g. path "${scope.mount}/sign/*" or path "${scope.mount}/sign/jwt-*" with update; ${policyHint}`,
+    ];
+  }
+  const paths = [...signs.values()];
+  return [
+    "transit_sign_extra",
+    `This identity may sign with the Transit keys of ${[...signs.keys()].join(", ")} (update on ${paths.join(", ")}) but this process does not mint for them: a service that only verifies their tokens could mint EdDSA tokens in their name`,
+    `remove from its policy the rule that grants update on ${paths.join(", ")} (path "${paths[0]}" or a glob covering it, such as path "${scope.mount}/sign/jwt-*"); ${policyHint}`,
+  ];
+}
+
+/** What the process needs and lacks: signing as its own issuer, reading public keys. */
+function missingFindings(
+  settings: AuthEnv,
+  scope: TransitScope,
+  caps: Capabilities,
+  keys: (issuer: string) => string,
+  sign: (issuer: string) => string,
+): TransitWarning[] {
+  const found: TransitWarning[] = [];
+  const policyHint = `gofr-auth policy --issuer ${settings.issuer}`;
+  const cannotSign = scope.mints.filter((issuer) => !canWrite(caps[sign(issuer)]));
+  if (cannotSign.length > 0) {
+    found.push([
+      "transit_sign_missing",
+      `This process mints EdDSA tokens as ${cannotSign.join(", ")}, but this identity may not sign with ${cannotSign.map(sign).join(", ")}: minting will fail (403)`,
+      `give the role the policy printed by \`${policyHint} --mints-eddsa\``,
+    ]);
+  }
+  const unreadable = scope.issuers.filter((issuer) => !canRead(caps[keys(issuer)]));
+  if (unreadable.length > 0) {
+    found.push([
+      "transit_keys_unreadable",
+      `This identity may not read the Transit keys ${unreadable.map(keys).join(", ")}: tokens of ${unreadable.join(", ")} cannot be verified here`,
+      `grant read on ${scope.mount}/keys/jwt-* (\`${policyHint}\` prints it)`,
+    ]);
+  }
+  return found;
 }

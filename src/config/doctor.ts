@@ -14,7 +14,7 @@ import type { VaultHealth, VaultNodeState } from "../vault/client.js";
 import { vaultConnection } from "./backends.js";
 import { detectContainer } from "./container.js";
 import { checkIndexDrift, checkSqliteIntegrity } from "./doctor-integrity.js";
-import { checkKeyScope, checkPlainHttp } from "./doctor-policy.js";
+import { checkKeyScope, checkPlainHttp, checkTransitScope } from "./doctor-policy.js";
 import { checkStoredRecords } from "./doctor-records.js";
 import {
   type AuthEnv,
@@ -292,6 +292,8 @@ async function liveChecks(
       add("error", "store_unreachable", `Cannot read groups: ${describeError(error)}`);
     }
     await checkKeyScope(settings, add, options.otherIssuers); // Vault only
+    // Vault only, and only when some issuer is EdDSA.
+    await checkTransitScope(settings, add, undefined, options.otherIssuers);
   } finally {
     await resolved.close();
   }

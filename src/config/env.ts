@@ -5,11 +5,17 @@
  * prefix `gofr/auth`, audience `gofr-api`) are constants, never derived from the prefix.
  */
 import { z } from "zod";
-import { DEFAULT_CREDS_FILE, DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX } from "../defaults.js";
+import {
+  DEFAULT_CREDS_FILE,
+  DEFAULT_KV_MOUNT,
+  DEFAULT_PATH_PREFIX,
+  DEFAULT_TRANSIT_MOUNT,
+} from "../defaults.js";
 import { AuthError } from "../errors.js";
 import { DEFAULT_PROPAGATION_SECONDS } from "../propagation/poller.js";
 import { DEFAULT_SECRET_TTL_SECONDS } from "../secrets/provider.js";
 import { DEFAULT_AUDIENCE, OPERATOR_ISSUER } from "../tokens/claims.js";
+import { type IssuerAlgorithmsConfig, issuerAlgorithmsSchema } from "./issuer-algorithms.js";
 
 export { DEFAULT_CREDS_FILE, DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX };
 export const DEFAULT_STORE_FILE = "./.gofr-auth/auth.db";
@@ -65,6 +71,14 @@ export interface AuthEnv {
   acceptSharedKey: boolean;
   /** Non-canonical path prefix or audience allowed (with a warning) instead of refused. */
   allowNonCanonical: boolean;
+  /**
+   * `<P>_ISSUER_ALGORITHMS` (`issuer=ALG[,ALG];...`, e.g. `deposito=EdDSA,HS256`): the
+   * algorithms each listed issuer's tokens may use, the first being what it mints. Issuers
+   * not listed are HS256 only. Undefined when unset.
+   */
+  issuerAlgorithms: IssuerAlgorithmsConfig | undefined;
+  /** Vault: the Transit mount holding EdDSA issuers' keys (`<P>_TRANSIT_MOUNT`, default `transit`). */
+  transitMount: string;
 }
 
 /** `gofr-dig` -> `GOFR_DIG`; trailing underscores dropped. */
@@ -176,6 +190,12 @@ const VARIABLES = {
     example: "store",
   },
   STRICT_ISSUER_KEYS: { schema: flag, example: "0" },
+  ISSUER_ALGORITHMS: {
+    schema: issuerAlgorithmsSchema,
+    example:
+      "deposito=EdDSA,HS256;agent-x=EdDSA (per issuer; the first algorithm is what it mints)",
+  },
+  TRANSIT_MOUNT: { schema: kvPath, example: DEFAULT_TRANSIT_MOUNT },
   ACCEPT_SHARED_KEY: { schema: flag, example: "1 (0 once every issuer has its own key)" },
 } as const;
 
@@ -275,6 +295,8 @@ export function readAuthEnv(envPrefix: string, env: NodeJS.ProcessEnv): AuthEnv 
     strictIssuerKeys: (parsed.STRICT_ISSUER_KEYS ?? false) || parsed.ACCEPT_SHARED_KEY === false,
     acceptSharedKey: parsed.ACCEPT_SHARED_KEY ?? true,
     allowNonCanonical,
+    issuerAlgorithms: parsed.ISSUER_ALGORITHMS,
+    transitMount: parsed.TRANSIT_MOUNT ?? DEFAULT_TRANSIT_MOUNT,
   };
 }
 

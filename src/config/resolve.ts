@@ -5,6 +5,9 @@
  */
 import { AuthService } from "../auth-service.js";
 import { type Clock, systemClock } from "../clock.js";
+import { transitKeyName } from "../defaults.js";
+import type { PublicKeySet } from "../eddsa/public-key-set.js";
+import { AuthError } from "../errors.js";
 import { consoleLogger, type Logger } from "../log.js";
 import { ChangePoller } from "../propagation/poller.js";
 import { KeyRing } from "../secrets/keyring.js";
@@ -13,6 +16,7 @@ import type { WritableSecretSource } from "../secrets/source.js";
 import type { AuthStore } from "../store/store.js";
 import type { VaultTimers } from "../vault/timers.js";
 import { type OpenedBackend, openBackend, type StoreAdmin } from "./backends.js";
+import { type EdDsaPlane, openEdDsa } from "./eddsa.js";
 import { type AuthEnv, readAuthEnv } from "./env.js";
 
 export type Backend = "vault" | "sqlite";
@@ -70,6 +74,13 @@ export interface AuthEnabled {
    * its `stats` are the propagation metrics. Undefined on SQLite or when off.
    */
   propagation?: ChangePoller;
+  /**
+   * EdDSA issuers' public keys (one set for all of them), when `<P>_ISSUER_ALGORITHMS` lists
+   * EdDSA for some issuer; followed by the change poller like signing secrets.
+   */
+  publicKeys?: PublicKeySet;
+  /** The issuers whose tokens may be EdDSA (`[]` when none): what a JWKS endpoint lists. */
+  eddsaIssuers: string[];
   /** Stops the poller and renewal timers, and closes files and connections. */
   close(): Promise<void>;
 }
@@ -114,9 +125,20 @@ export async function resolveAuthConfig(
     logger,
   });
   const secretProvider = keyRing.shared;
+  let eddsa: EdDsaPlane | undefined;
+  try {
+    eddsa = await openEdDsa(settings, backend, { clock, logger });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
   const propagation =
     (options.followChanges ?? options.checkSecret ?? true)
-      ? changePoller(backend, keyRing, settings, { clock, logger, timers: options.timers })
+      ? changePoller(backend, keyRing, eddsa?.publicKeys, settings, {
+          clock,
+          logger,
+          timers: options.timers,
+        })
       : undefined;
   const close = async () => {
     propagation?.stop();
@@ -129,6 +151,9 @@ export async function resolveAuthConfig(
     issuer: settings.issuer,
     trustedIssuers: settings.trustedIssuers,
     rotationGraceSeconds: settings.rotationGraceSeconds,
+    issuerAlgorithms: settings.issuerAlgorithms,
+    publicKeys: eddsa?.publicKeys,
+    eddsaSigner: eddsa?.signer,
     clock,
     logger,
   });
@@ -147,16 +172,15 @@ export async function resolveAuthConfig(
     admin: backend.admin,
     settings,
     propagation,
+    publicKeys: eddsa?.publicKeys,
+    eddsaIssuers: eddsa?.issuers ?? [],
     close,
   };
   // Before the first secret read: where the marker stands now is what later polls compare to.
   await propagation?.start();
   if (options.checkSecret ?? true) {
     try {
-      // Without the shared key, the key this service signs with is its own.
-      const key = settings.acceptSharedKey
-        ? await secretProvider.getKey()
-        : (await keyRing.mintingKey(settings.issuer)).key;
+      const key = await startupKey(settings, keyRing, eddsa);
       logger.info("Auth ready", {
         backend: backend.kind,
         location: backend.location,
@@ -165,6 +189,7 @@ export async function resolveAuthConfig(
         secret: key.name,
         secret_version: key.version,
         fingerprint: key.fingerprint,
+        ...(eddsa ? { eddsa_issuers: eddsa.issuers } : {}),
       });
     } catch (error) {
       await close();
@@ -174,10 +199,35 @@ export async function resolveAuthConfig(
   return resolved;
 }
 
+/**
+ * The key read at start-up so a broken store fails then: the service issuer's EdDSA key
+ * when it mints EdDSA, else the shared secret, or (without the shared key) its own secret.
+ */
+async function startupKey(
+  settings: AuthEnv,
+  keyRing: KeyRing,
+  eddsa: EdDsaPlane | undefined,
+): Promise<{ name: string; version: number; fingerprint: string }> {
+  if (eddsa && settings.issuerAlgorithms?.[settings.issuer]?.[0] === "EdDSA") {
+    const keys = await eddsa.publicKeys.get(settings.issuer);
+    const latest = keys.keys.get(keys.latest);
+    if (latest) return latest;
+    throw new AuthError(
+      "secret_invalid",
+      `EdDSA key '${transitKeyName(settings.issuer)}' has no public key for its latest version ${keys.latest}`,
+      { details: { issuer: settings.issuer, version: keys.latest } },
+    );
+  }
+  return settings.acceptSharedKey
+    ? await keyRing.shared.getKey()
+    : (await keyRing.mintingKey(settings.issuer)).key;
+}
+
 /** The poller of a Vault backend when propagation is on; undefined otherwise. */
 function changePoller(
   backend: OpenedBackend,
   keyRing: KeyRing,
+  publicKeys: PublicKeySet | undefined,
   settings: AuthEnv,
   options: { clock: Clock; logger: Logger; timers: VaultTimers | undefined },
 ): ChangePoller | undefined {
@@ -186,6 +236,7 @@ function changePoller(
     marker: backend.changes.marker,
     records: backend.changes.records,
     keyRing,
+    publicKeys,
     intervalSeconds: settings.propagationSeconds,
     ...options,
   });

@@ -1,4 +1,9 @@
-export { type Ed25519Jwk, jwks } from "./jwks.js";
+export {
+  DEFAULT_JWKS_MAX_AGE_SECONDS,
+  type Ed25519Jwk,
+  jwks,
+  jwksMaxAgeSeconds,
+} from "./jwks.js";
 export { type Ed25519KeyPair, MemoryEdDsaKeys, type MemoryEdDsaKeysOptions } from "./memory.js";
 export {
   ED25519_PUBLIC_KEY_BYTES,
@@ -29,3 +34,11 @@ export {
   retireEdDsaKeys,
   rotateEdDsaKey,
 } from "./sqlite-admin.js";
+export { VaultEdDsaSigner, type VaultEdDsaSignerOptions, VaultPublicKeyReader } from "./vault.js";
+export {
+  createVaultEdDsaKey,
+  listVaultEdDsaKeys,
+  retireVaultEdDsaKeys,
+  rotateVaultEdDsaKey,
+  type VaultEdDsaAdmin,
+} from "./vault-admin.js";

@@ -2,6 +2,23 @@
 import { isAuthError } from "../errors.js";
 import type { PublicKeySet } from "./public-key-set.js";
 
+/**
+ * How long a JWKS answer may be cached (`Cache-Control: max-age`) by default: 60 s. A
+ * client caching it longer keeps accepting a retired version that much longer.
+ */
+export const DEFAULT_JWKS_MAX_AGE_SECONDS = 60;
+
+/**
+ * The `max-age` to serve a JWKS with: `preferred`, but never more than the key set's own
+ * cache TTL (a client must not hold keys longer than the service does), whole seconds.
+ */
+export function jwksMaxAgeSeconds(
+  publicKeys: PublicKeySet,
+  preferred: number = DEFAULT_JWKS_MAX_AGE_SECONDS,
+): number {
+  return Math.max(0, Math.floor(Math.min(preferred, publicKeys.cacheTtlMs / 1000)));
+}
+
 /** One Ed25519 public key as a JWK (RFC 8037 section 2). */
 export interface Ed25519Jwk {
   kty: "OKP";

@@ -12,7 +12,7 @@ import { AuthError } from "../errors.js";
 import { fingerprintBytes } from "../secrets/fingerprint.js";
 import type { AuthDatabase } from "../sqlite/database.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
-import { parseKeyId } from "../tokens/claims.js";
+import { assertIssuerName as assertIssuer } from "./issuer-name.js";
 import { missing } from "./sqlite.js";
 
 const SQL = {
@@ -172,13 +172,4 @@ function floorOf(database: AuthDatabase, issuer: string): number | undefined {
 function latestOf(database: AuthDatabase, issuer: string): number {
   const row = database.statement(SQL.latest).get(issuer) as { latest: number | null };
   return row.latest ?? 0;
-}
-
-/** Issuer names are `kid` labels (`<issuer>.v<N>`): lower-case letters, digits, `_`, `-`. */
-function assertIssuer(issuer: string): void {
-  if (typeof issuer !== "string" || parseKeyId(`${issuer}.v1`) === undefined) {
-    throw new AuthError("invalid_input", `'${String(issuer).slice(0, 64)}' is not an issuer name`, {
-      hint: "1-64 of a-z 0-9 _ -, starting with a letter or digit (it is the kid label)",
-    });
-  }
 }

@@ -1,4 +1,6 @@
 /** The Vault HTTP client: KV v2, transit, token and AppRole auth, renewal, retries, timeouts. */
+
+export { DEFAULT_TRANSIT_MOUNT } from "../defaults.js";
 export type {
   AppRoleAuthOptions,
   RenewalOptions,
@@ -28,7 +30,6 @@ export {
 export { type LoginBackoffOptions, RETRYABLE_STATUSES } from "./retry.js";
 export { realTimers, type Sleep, type TimerHandle, type VaultTimers } from "./timers.js";
 export {
-  DEFAULT_TRANSIT_MOUNT,
   type TransitKeyInfo,
   type TransitKeySettings,
   type TransitPublicKey,

@@ -7,14 +7,13 @@
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { z } from "zod";
+import { DEFAULT_TRANSIT_MOUNT } from "../defaults.js";
 import { AuthError, isAuthError } from "../errors.js";
 import { parseTimestamp } from "../timestamps.js";
 import type { VaultClient } from "./client.js";
 import { encodePath, normalizeMount } from "./paths.js";
 import { parseShape } from "./schemas.js";
 import { transitBatchSignResponse, transitKeyResponse } from "./transit-schemas.js";
-
-export const DEFAULT_TRANSIT_MOUNT = "transit";
 
 /** One version's public key. */
 export interface TransitPublicKey {
@@ -224,16 +223,23 @@ export class VaultTransit {
     return { signature: raw, keyVersion };
   }
 
+  /**
+   * A refused item. `details.version_refused` is true when Vault refused the key version
+   * itself (keysutil `policy.go` `SignWithOptions`, `safeGetKeyEntry`; vault-api.md row 53):
+   * above the latest, below `min_encryption_version`, or archived.
+   */
   private refusedItem(target: string, name: string, index: number, reason: string): AuthError {
-    const hint = /higher than the latest/.test(reason)
+    const tooHigh = /higher than the latest/.test(reason);
+    const retired = /minimum encryption|no such key version/.test(reason);
+    const hint = tooHigh
       ? "that key version does not exist yet; read the key's latest_version"
-      : /minimum encryption|no such key version/.test(reason)
+      : retired
         ? "sign with the latest version (leave keyVersion out) or lower min_encryption_version"
         : "check the key's type (ed25519) and the request";
     return new AuthError(
       "vault_bad_response",
       `Vault refused to sign input ${index} with transit key ${this.mount}/${name}: ${reason}`,
-      { hint, details: { path: `/v1/${target}`, index } },
+      { hint, details: { path: `/v1/${target}`, index, version_refused: tooHigh || retired } },
     );
   }
 

@@ -86,8 +86,38 @@ describe("gofr-auth policy", () => {
       { path: "kv/data/gofr/config/jwt-signing-secrets/billing", capabilities: ["read"] },
       { path: "kv/data/team/auth/*", capabilities: ["read"] },
       { path: "kv/metadata/team/auth/*", capabilities: ["list", "read"] },
+      { path: "transit/keys/jwt-*", capabilities: ["read"] },
     ]);
     expect(parseHclPolicy(report.hcl)).toEqual(report.rules);
+  });
+
+  it("reads EdDSA issuers' public keys; signs only with its own Transit key, and only with --mints-eddsa", async () => {
+    // Transit: reading a key is `read` on <mount>/keys/<name>, signing an `update` on
+    // <mount>/sign/<name> (docs/vault-contract.md row 44).
+    const verifier = (await policy(["--issuer", "billing"])).stdout;
+    expect(grants(verifier, "transit/keys/jwt-deposito")).toEqual(["read"]);
+    expect(grants(verifier, "transit/keys/jwt-billing")).toEqual(["read"]);
+    expect(grants(verifier, "transit/keys/other-key")).toEqual([]);
+    expect(grants(verifier, "transit/sign/jwt-billing")).toEqual([]);
+    expect(grants(verifier, "transit/sign/jwt-deposito")).toEqual([]);
+
+    const printed = await policy([
+      "--issuer",
+      "deposito",
+      "--mints-eddsa",
+      "--transit-mount",
+      "tr",
+    ]);
+    expect(printed.code, printed.stderr).toBe(0);
+    const minter = printed.stdout;
+    expect(grants(minter, "tr/sign/jwt-deposito")).toEqual(["update"]);
+    expect(grants(minter, "tr/sign/jwt-billing")).toEqual([]);
+    expect(grants(minter, "tr/keys/jwt-billing")).toEqual(["read"]);
+    expect(grants(minter, "tr/keys/jwt-deposito/rotate")).toEqual(["read"]); // not update
+    expect(grants(minter, "transit/sign/jwt-deposito")).toEqual([]);
+    expect(minter).toContain(
+      "#   gofr-auth policy --issuer deposito --mints-eddsa --transit-mount tr\n",
+    );
   });
 
   it("refuses an issuer name that is not one (exit 2)", async () => {

@@ -31,6 +31,8 @@ describe("readAuthEnv", () => {
       strictIssuerKeys: false,
       acceptSharedKey: true,
       allowNonCanonical: false,
+      issuerAlgorithms: undefined,
+      transitMount: "transit",
     });
   });
 

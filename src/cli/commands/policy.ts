@@ -3,10 +3,18 @@
  * key that verifies a token can also sign one, so a service that may read an issuer's
  * secret can mint tokens in that issuer's name: each service reads its own issuer's secret,
  * the shared one only while it still needs it, and other issuers' only when it verifies
- * their tokens (and is then trusted as much as they are).
+ * their tokens (and is then trusted as much as they are). EdDSA issuers' keys are in Vault
+ * Transit: every service may read their public halves, and only an issuer that mints EdDSA
+ * may sign with its own (issue 18).
  */
 import type { Command } from "commander";
-import { DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX } from "../../defaults.js";
+import {
+  DEFAULT_KV_MOUNT,
+  DEFAULT_PATH_PREFIX,
+  DEFAULT_TRANSIT_MOUNT,
+  EDDSA_KEY_PREFIX,
+  transitKeyName,
+} from "../../defaults.js";
 import { issuerSecretName, SHARED_SECRET_NAME } from "../../secrets/source.js";
 import { normalizeKvPath } from "../../vault/paths.js";
 import type { CliContext } from "../context.js";
@@ -29,6 +37,10 @@ export interface ServicePolicyOptions {
   mount?: string;
   /** Where token records and groups live. Default `gofr/auth`. */
   pathPrefix?: string;
+  /** The service mints EdDSA tokens: it may sign with its issuer's Transit key. */
+  mintsEdDsa?: boolean;
+  /** Transit mount of the EdDSA keys. Default `transit`. */
+  transitMount?: string;
 }
 
 /** One `path` block: the KV v2 ACL path, its capabilities and why the service needs it. */
@@ -88,7 +100,35 @@ export function servicePolicyRules(options: ServicePolicyOptions): PolicyRule[] 
       capabilities: ["list", "read"],
       why: ["Listing token records and groups."],
     },
+    ...transitRules(issuer, options),
   );
+  return rules;
+}
+
+/**
+ * Transit ACL paths (docs/vault-contract.md row 44, hashicorp `builtin/logical/transit`):
+ * reading a key, its public halves included, needs `read` on `<mount>/keys/<name>`; signing
+ * is an update on `<mount>/sign/<name>` (no existence check, so never `create`).
+ */
+function transitRules(issuer: string, options: ServicePolicyOptions): PolicyRule[] {
+  const mount = normalizeKvPath(options.transitMount ?? DEFAULT_TRANSIT_MOUNT);
+  const rules: PolicyRule[] = [
+    {
+      path: `${mount}/keys/${EDDSA_KEY_PREFIX}*`,
+      capabilities: ["read"],
+      why: [
+        "EdDSA issuers' public keys (Transit keys jwt-<issuer>), to verify their tokens.",
+        "Reading a Transit key never gives its private half: no power to sign.",
+      ],
+    },
+  ];
+  if (options.mintsEdDsa) {
+    rules.push({
+      path: `${mount}/sign/${transitKeyName(issuer)}`,
+      capabilities: ["update"],
+      why: [`Mints EdDSA tokens as ${issuer}: signs with its Transit key, which stays in Vault.`],
+    });
+  }
   return rules;
 }
 
@@ -114,6 +154,10 @@ export function policyCommand(options: ServicePolicyOptions): string {
   if (options.pathPrefix && options.pathPrefix !== DEFAULT_PATH_PREFIX) {
     parts.push("--path-prefix", options.pathPrefix);
   }
+  if (options.mintsEdDsa) parts.push("--mints-eddsa");
+  if (options.transitMount && options.transitMount !== DEFAULT_TRANSIT_MOUNT) {
+    parts.push("--transit-mount", options.transitMount);
+  }
   return parts.join(" ");
 }
 
@@ -124,7 +168,9 @@ export function servicePolicy(options: ServicePolicyOptions): string {
   return renderPolicy(
     [
       `Vault policy of the service whose issuer is ${options.issuer}: the signing secrets it`,
-      "needs and the auth records, read only. Printed by:",
+      options.mintsEdDsa
+        ? "needs, the auth records (read only) and its own EdDSA key to sign with. Printed by:"
+        : "needs and the auth records, read only. Printed by:",
       `  ${policyCommand({ ...options, verifies: verifies.sort() })}`,
     ],
     rules,
@@ -146,6 +192,10 @@ mint tokens (admin ones included, if that issuer may grant admin) in that issuer
                    you trust it to impersonate. List the issuers it accepts in
                    <P>_TRUSTED_ISSUERS, so a token naming any other issuer's key is
                    refused before Vault is asked.
+  --mints-eddsa    the service mints EdDSA tokens (<P>_ISSUER_ALGORITHMS lists EdDSA
+                   first for its issuer): may sign with its own Transit key
+                   (transit/sign/jwt-<issuer>). Every policy may read EdDSA issuers'
+                   public keys (transit/keys/jwt-*); only the minter may sign.
 
 Example:
   gofr-auth policy --issuer billing --migrating | vault policy write gofr-billing -
@@ -164,6 +214,8 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
     .option("--verifies <issuers>", "also read these issuers' secrets (comma-separated)")
     .option("--mount <mount>", "KV v2 mount", DEFAULT_KV_MOUNT)
     .option("--path-prefix <prefix>", "where token records and groups live", DEFAULT_PATH_PREFIX)
+    .option("--mints-eddsa", "may sign with its issuer's Transit key (see below)")
+    .option("--transit-mount <mount>", "Transit mount of EdDSA keys", DEFAULT_TRANSIT_MOUNT)
     .addHelpText("after", HELP)
     .action(
       (options: {
@@ -172,6 +224,8 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
         verifies?: string;
         mount: string;
         pathPrefix: string;
+        mintsEddsa?: boolean;
+        transitMount: string;
       }) => {
         const chosen: ServicePolicyOptions = {
           issuer: options.issuer,
@@ -182,6 +236,8 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
             .filter(Boolean),
           mount: options.mount,
           pathPrefix: options.pathPrefix,
+          mintsEdDsa: options.mintsEddsa ?? false,
+          transitMount: options.transitMount,
         };
         const rules = servicePolicyRules(chosen);
         const hcl = servicePolicy(chosen);
