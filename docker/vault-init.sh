@@ -7,6 +7,9 @@
 # - the policies from POLICY_DIR: one per service (gofr-web, gofr-mcp: read its own
 #   issuer's signing secret, the shared one while migrating, and the auth records; printed
 #   by `gofr-auth policy --issuer <issuer> --migrating`), and gofr-admin for the CLI;
+# - the Transit secrets engine at transit/, for EdDSA issuers' keys (transit/keys/jwt-<issuer>,
+#   named by the policies' transit/ lines); enabled if absent, the keys themselves are made
+#   by the operator (gofr-auth keys create --issuer <name>);
 # - AppRole, and one role per identity; each role's {"role_id","secret_id"} written to
 #   CREDS_DIR/<role>.json, mode 0600, owned by the uid the consuming container runs as.
 #   Each run issues a new secret_id and then destroys the role's older ones, so exactly one
@@ -63,6 +66,18 @@ case "$auth_mounts" in
 *)
   vault auth enable approle >/dev/null
   echo "vault-init: AppRole auth enabled"
+  ;;
+esac
+
+# The Transit engine at the path the policies and <P>_TRANSIT_MOUNT (default transit) name.
+# `vault secrets list` prints the mounts keyed "<path>/" (GET sys/mounts, vault/logical_system.go
+# handleMountTable); enabling an existing path would fail with "path is already in use".
+secret_mounts="$(vault secrets list -format=json)"
+case "$secret_mounts" in
+*'"transit/"'*) ;;
+*)
+  vault secrets enable transit >/dev/null
+  echo "vault-init: transit secrets engine enabled at transit/ (EdDSA issuers' keys)"
   ;;
 esac
 

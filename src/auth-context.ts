@@ -1,6 +1,12 @@
 import { PUBLIC_GROUP } from "./groups/group.js";
 import type { TokenClaims } from "./tokens/claims.js";
 
+/**
+ * Which verifier accepted a token: `gofr-auth` for ours (HS256 or EdDSA, with a stored
+ * record), `vault-identity` for a Vault identity token (`identity/oidc/token/<role>`).
+ */
+export type TokenKind = "gofr-auth" | "vault-identity";
+
 /** Who made a request, after verification. `groups` always includes `public`. */
 export class AuthContext {
   readonly tokenId: string;
@@ -13,9 +19,18 @@ export class AuthContext {
   /** `kid` of the key that verified the token (undefined for Python-fleet tokens). */
   readonly keyId: string | undefined;
   readonly claims: Readonly<TokenClaims>;
+  /**
+   * Which kind of token it was. For `vault-identity`, `subject` is the Vault entity ID,
+   * `issuer` Vault's, `groups` the mapped groups our registry knows (and `public`),
+   * `tokenId` `vault-identity:<entity id>:<iat>` (Vault's tokens have no `jti`: it names
+   * the token in logs, is not unique within a second, and revokes nothing), and `claims`
+   * Vault's verified claims with `jti` and `groups` set to those.
+   */
+  readonly kind: TokenKind;
 
-  constructor(claims: TokenClaims, keyId?: string) {
+  constructor(claims: TokenClaims, keyId?: string, kind: TokenKind = "gofr-auth") {
     this.claims = claims;
+    this.kind = kind;
     this.tokenId = claims.jti;
     this.subject = claims.sub ?? claims.name ?? claims.jti;
     this.issuer = claims.iss;
@@ -50,6 +65,7 @@ export class AuthContext {
       groups: this.groups,
       expiresAt: isoString(this.expiresAt),
       keyId: this.keyId,
+      kind: this.kind,
     };
   }
 }

@@ -3,9 +3,10 @@ import { type Clock, systemClock } from "./clock.js";
 import { AuthError } from "./errors.js";
 import { type Group, PUBLIC_GROUP } from "./groups/group.js";
 import { GroupRegistry } from "./groups/registry.js";
+import { VaultIdentityAuth, type VaultIdentityTokenVerifier } from "./identity/auth-path.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { AuthStore } from "./store/store.js";
-import { RECORD_MISMATCH_CODE, recordMismatch } from "./tokens/issuer-policy.js";
+import { IssuerPolicy, RECORD_MISMATCH_CODE, recordMismatch } from "./tokens/issuer-policy.js";
 import { normalizeTokenName, type TokenRecord, type TokenStatus } from "./tokens/record.js";
 import {
   type MintedToken,
@@ -18,6 +19,16 @@ export interface AuthServiceOptions extends Omit<TokenServiceOptions, "clock"> {
   store: AuthStore;
   clock?: Clock;
   logger?: Logger;
+  /**
+   * Also accept Vault identity tokens (`identity/oidc/token/<role>`), verified by this
+   * `VaultIdentityVerifier` (the caller closes it). A token whose unverified `iss` is
+   * exactly the verifier's issuer is verified with Vault's published keys only, every
+   * other token as ours (see `src/identity/auth-path.ts`). Such tokens are not in the
+   * token store and cannot be revoked here (keep the Vault role's `ttl` short); their
+   * mapped groups count only when the group registry has them active, and `adminIssuers`
+   * / `issuerGroups` apply to Vault's issuer URL like to any issuer.
+   */
+  vaultIdentity?: VaultIdentityTokenVerifier;
 }
 
 export interface VerifyTokenOptions {
@@ -48,6 +59,7 @@ export class AuthService {
   readonly store: AuthStore;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly vaultIdentity: VaultIdentityAuth | undefined;
 
   constructor(options: AuthServiceOptions) {
     this.clock = options.clock ?? systemClock;
@@ -55,6 +67,9 @@ export class AuthService {
     this.store = options.store;
     this.tokens = new TokenService({ ...options, clock: this.clock });
     this.groups = new GroupRegistry(options.store, { clock: this.clock, logger: this.logger });
+    this.vaultIdentity =
+      options.vaultIdentity &&
+      new VaultIdentityAuth(options.vaultIdentity, this.groups, new IssuerPolicy(options));
   }
 
   get audience(): string {
@@ -102,8 +117,12 @@ export class AuthService {
    * signing key (otherwise {@link RECORD_MISMATCH_CODE}: token ids are not secret, so
    * another key must not replay a record), carry the same groups as the token, and, when
    * it binds a client (`fingerprint`), the token's `fp` claim must be that binding.
+   *
+   * With `vaultIdentity`, a token naming Vault's identity issuer is verified by it instead
+   * (`kind` `vault-identity`); `stateless` and `fingerprint` do not apply to those.
    */
   async verifyToken(token: string, options: VerifyTokenOptions = {}): Promise<AuthContext> {
+    if (this.vaultIdentity?.routes(token)) return this.vaultIdentity.verify(token);
     const verified = await this.tokens.verify(token, { fingerprint: options.fingerprint });
     const { claims } = verified;
     if (!options.stateless) {

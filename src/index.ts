@@ -1,4 +1,4 @@
-export { AuthContext } from "./auth-context.js";
+export { AuthContext, type TokenKind } from "./auth-context.js";
 export {
   AuthService,
   type AuthServiceOptions,
@@ -38,6 +38,7 @@ export {
   isAuthError,
 } from "./errors.js";
 export * from "./groups/index.js";
+export * from "./identity/index.js";
 export {
   type ConsoleLoggerOptions,
   consoleLogger,

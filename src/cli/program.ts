@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerGroups } from "./commands/groups.js";
 import { registerInit } from "./commands/init.js";
+import { registerKeys } from "./commands/keys.js";
 import { registerPolicy } from "./commands/policy.js";
 import { registerSecrets } from "./commands/secrets.js";
 import { registerTokens } from "./commands/tokens.js";
@@ -48,6 +49,7 @@ ${EXIT_CODES_HELP}`,
   registerGroups(program, ctx);
   registerTokens(program, ctx);
   registerSecrets(program, ctx);
+  registerKeys(program, ctx);
   registerDoctor(program, ctx);
   registerPolicy(program, ctx);
   for (const command of [program, ...allSubcommands(program)]) {

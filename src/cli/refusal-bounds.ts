@@ -100,6 +100,24 @@ export function deletionBound(plane: AuthEnabled): string {
   return `${phrase} (${why})`;
 }
 
+/**
+ * When every service sees a change to an EdDSA issuer's key written now (a new version to
+ * mint with, retired versions to refuse), as `<subject> <when> (<settings>).`: services
+ * hold public keys like signing secrets (cached for `<P>_JWT_SECRET_TTL`, refreshed by the
+ * change marker on Vault, re-checked on each request on the embedded store). No rotation
+ * grace: that is HS256's, for the version just replaced.
+ */
+export function eddsaChangeBound(plane: AuthEnabled, subject: string): RefusalBound {
+  const { basis, seconds, phrase, why } = propagation(plane, {
+    seconds: plane.settings.secretTtlSeconds,
+    basis: "secret_ttl",
+    name: "JWT_SECRET_TTL",
+  });
+  const source =
+    basis === "next_request" ? why : `${why}, as set here; each service follows its own settings`;
+  return { basis, seconds, text: `${subject} ${phrase} (${source}).` };
+}
+
 /** When store-checked services refuse a token revoked now. */
 export function revocationBound(plane: AuthEnabled): RefusalBound {
   const { basis, seconds, phrase, why } = propagation(plane, {

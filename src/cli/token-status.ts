@@ -24,7 +24,9 @@ Status (the same in the table, --json and --status):
 Records store which key signed them (shared or the issuer's own) but not its version, so
 superseded is derived from the record's created_at: a token created before the key's
 current version was created was signed with an older version. A token a service minted
-with a version it had cached past a rotation (up to the secret TTL, 300 s) shows active.`;
+with a version it had cached past a rotation (up to the secret TTL, 300 s) shows active.
+EdDSA issuers (<PREFIX>_ISSUER_ALGORITHMS here lists EdDSA for them): every version from
+the retired floor up verifies, so superseded means created before the floor version.`;
 
 interface KeyTimes {
   /** When the current version was created. */
@@ -36,6 +38,8 @@ interface KeyTimes {
 /** Derives {@link TokenState}s, reading each signing key's versions once. */
 export class TokenStatusJudge {
   private readonly keys = new Map<string, Promise<KeyTimes | undefined>>();
+  /** EdDSA issuers: when their floor version was created. */
+  private readonly eddsaFloors = new Map<string, Promise<number | undefined>>();
   private readonly graceMs: number;
 
   constructor(
@@ -56,6 +60,10 @@ export class TokenStatusJudge {
     const label = record.keyLabel ?? SHARED_KEY_LABEL;
     // <PREFIX>_ACCEPT_SHARED_KEY=0 ends the migration to per-issuer keys.
     if (label === SHARED_KEY_LABEL && !this.plane.keyRing.acceptSharedKey) return false;
+    // Records do not say which algorithm signed them: either one the issuer accepts may have.
+    const algorithms = this.plane.settings.issuerAlgorithms?.[label] ?? ["HS256"];
+    if (algorithms.includes("EdDSA") && (await this.eddsaAccepts(label, record))) return true;
+    if (!algorithms.includes("HS256")) return false;
     const key = await this.keyTimes(label);
     if (!key) return false; // the key is gone: nothing verifies its tokens
     const created = record.createdAt.getTime();
@@ -63,6 +71,32 @@ export class TokenStatusJudge {
     // Only the version just before the current one, and only within the grace.
     const inGrace = this.graceMs > 0 && this.nowMs - key.currentMs <= this.graceMs;
     return inGrace && key.previousMs !== undefined && created >= key.previousMs;
+  }
+
+  /**
+   * EdDSA: every version from the floor up verifies, so a token created after the floor
+   * version existed is accepted; one created before it was signed with a retired version.
+   */
+  private async eddsaAccepts(label: string, record: TokenRecord): Promise<boolean> {
+    let floor = this.eddsaFloors.get(label);
+    if (!floor) {
+      floor = this.readEdDsaFloor(label);
+      this.eddsaFloors.set(label, floor);
+    }
+    const floorMs = await floor;
+    return floorMs !== undefined && record.createdAt.getTime() >= floorMs;
+  }
+
+  /** When the issuer's lowest verifying version was created; undefined without a key. */
+  private async readEdDsaFloor(label: string): Promise<number | undefined> {
+    try {
+      const listing = await (await this.plane.admin.eddsaKeys()).list(label);
+      const floor = listing.versions.find((version) => version.version === listing.minVersion);
+      return floor?.createdAt.getTime();
+    } catch (error) {
+      if (isAuthError(error, "secret_unavailable")) return undefined;
+      throw error;
+    }
   }
 
   private keyTimes(label: string): Promise<KeyTimes | undefined> {

@@ -1,5 +1,6 @@
 /** Opening the configured store: Vault, or the embedded SQLite file. */
 import type { Clock } from "../clock.js";
+import type { EdDsaKeyAdmin } from "../eddsa/key-admin.js";
 import type { PublicKeyReader } from "../eddsa/public-key.js";
 import type { PublicKeySet } from "../eddsa/public-key-set.js";
 import type { EdDsaSigner } from "../eddsa/signer.js";
@@ -48,7 +49,10 @@ export interface EdDsaKeySource {
   signer(publicKeys: PublicKeySet): EdDsaSigner;
 }
 
-/** What only operators do to a store: list and delete issuer secrets, check the file. */
+/**
+ * What only operators do to a store: list and delete issuer secrets, check the file,
+ * manage EdDSA issuers' keys.
+ */
 export interface StoreAdmin {
   /** Issuers with a signing secret of their own (`gofr/config/jwt-signing-secrets/<issuer>`), sorted. */
   issuersWithOwnSecret(): Promise<string[]>;
@@ -56,6 +60,12 @@ export interface StoreAdmin {
   deleteSecret(name: string): Promise<void>;
   /** SQLite's `quick_check` problems (`[]` when sound); undefined for Vault. */
   quickCheck(): string[] | undefined;
+  /**
+   * EdDSA issuers' keys: create, rotate, retire, list (Vault: the `<P>_TRANSIT_MOUNT`
+   * Transit mount, each change signalled on the change marker; SQLite: the file). Loaded
+   * on first use.
+   */
+  eddsaKeys(): Promise<EdDsaKeyAdmin>;
 }
 
 export interface OpenBackendOptions {
@@ -127,6 +137,14 @@ async function openVault(settings: AuthEnv, options: OpenBackendOptions) {
       await marker.signal({ kind: "secret", name: name.replace(/^\/+|\/+$/g, "") });
     },
     quickCheck: () => undefined,
+    eddsaKeys: async () => {
+      const [{ VaultTransit }, { vaultEdDsaKeyAdmin }] = await Promise.all([
+        import("../vault/transit.js"),
+        import("../eddsa/vault-admin.js"),
+      ]);
+      const transit = new VaultTransit(client, settings.transitMount);
+      return vaultEdDsaKeyAdmin({ transit, changes: marker });
+    },
   };
   const eddsaKeys = async (): Promise<EdDsaKeySource> => {
     const [{ VaultTransit }, { VaultEdDsaSigner, VaultPublicKeyReader }] = await Promise.all([
@@ -172,6 +190,10 @@ async function openSqlite(settings: AuthEnv, options: OpenBackendOptions) {
       secretAdmin.deleteSecret(database, name);
     },
     quickCheck: () => database.quickCheck(),
+    eddsaKeys: async () => {
+      const { sqliteEdDsaKeyAdmin } = await import("../eddsa/sqlite-admin.js");
+      return sqliteEdDsaKeyAdmin(database, { clock: options.clock });
+    },
   };
   const eddsaKeys = async (): Promise<EdDsaKeySource> => {
     const { SqliteEdDsaSigner, SqlitePublicKeyReader } = await import("../eddsa/sqlite.js");

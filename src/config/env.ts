@@ -16,6 +16,11 @@ import { DEFAULT_PROPAGATION_SECONDS } from "../propagation/poller.js";
 import { DEFAULT_SECRET_TTL_SECONDS } from "../secrets/provider.js";
 import { DEFAULT_AUDIENCE, OPERATOR_ISSUER } from "../tokens/claims.js";
 import { type IssuerAlgorithmsConfig, issuerAlgorithmsSchema } from "./issuer-algorithms.js";
+import {
+  VAULT_IDENTITY_VARIABLES,
+  type VaultIdentitySettings,
+  vaultIdentitySettings,
+} from "./vault-identity.js";
 
 export { DEFAULT_CREDS_FILE, DEFAULT_KV_MOUNT, DEFAULT_PATH_PREFIX };
 export const DEFAULT_STORE_FILE = "./.gofr-auth/auth.db";
@@ -79,6 +84,11 @@ export interface AuthEnv {
   issuerAlgorithms: IssuerAlgorithmsConfig | undefined;
   /** Vault: the Transit mount holding EdDSA issuers' keys (`<P>_TRANSIT_MOUNT`, default `transit`). */
   transitMount: string;
+  /**
+   * Vault identity tokens accepted next to ours (`<P>_VAULT_IDENTITY_AUDIENCE` and the other
+   * `<P>_VAULT_IDENTITY_*`); undefined when off.
+   */
+  vaultIdentity: VaultIdentitySettings | undefined;
 }
 
 /** `gofr-dig` -> `GOFR_DIG`; trailing underscores dropped. */
@@ -197,6 +207,7 @@ const VARIABLES = {
   },
   TRANSIT_MOUNT: { schema: kvPath, example: DEFAULT_TRANSIT_MOUNT },
   ACCEPT_SHARED_KEY: { schema: flag, example: "1 (0 once every issuer has its own key)" },
+  ...VAULT_IDENTITY_VARIABLES,
 } as const;
 
 type VariableName = keyof typeof VARIABLES;
@@ -253,6 +264,7 @@ export function readAuthEnv(envPrefix: string, env: NodeJS.ProcessEnv): AuthEnv 
       `${prefix}_VAULT_ROLE_ID and ${prefix}_VAULT_SECRET_ID: AppRole needs both; e.g. set the missing one, or use the creds file ${DEFAULT_CREDS_FILE}`,
     );
   }
+  const vaultIdentity = vaultIdentitySettings(prefix, parsed, problems);
   if (problems.length > 0) {
     throw new AuthError(
       "config_invalid",
@@ -297,6 +309,7 @@ export function readAuthEnv(envPrefix: string, env: NodeJS.ProcessEnv): AuthEnv 
     allowNonCanonical,
     issuerAlgorithms: parsed.ISSUER_ALGORITHMS,
     transitMount: parsed.TRANSIT_MOUNT ?? DEFAULT_TRANSIT_MOUNT,
+    vaultIdentity,
   };
 }
 

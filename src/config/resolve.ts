@@ -8,6 +8,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { transitKeyName } from "../defaults.js";
 import type { PublicKeySet } from "../eddsa/public-key-set.js";
 import { AuthError } from "../errors.js";
+import type { VaultIdentityVerifier } from "../identity/vault-identity.js";
 import { consoleLogger, type Logger } from "../log.js";
 import { ChangePoller } from "../propagation/poller.js";
 import { KeyRing } from "../secrets/keyring.js";
@@ -18,6 +19,7 @@ import type { VaultTimers } from "../vault/timers.js";
 import { type OpenedBackend, openBackend, type StoreAdmin } from "./backends.js";
 import { type EdDsaPlane, openEdDsa } from "./eddsa.js";
 import { type AuthEnv, readAuthEnv } from "./env.js";
+import { createVaultIdentityVerifier } from "./vault-identity.js";
 
 export type Backend = "vault" | "sqlite";
 
@@ -81,6 +83,11 @@ export interface AuthEnabled {
   publicKeys?: PublicKeySet;
   /** The issuers whose tokens may be EdDSA (`[]` when none): what a JWKS endpoint lists. */
   eddsaIssuers: string[];
+  /**
+   * Verifies the Vault identity tokens `auth` accepts (`<P>_VAULT_IDENTITY_AUDIENCE`);
+   * undefined when off. Closed by `close()`.
+   */
+  vaultIdentity?: VaultIdentityVerifier;
   /** Stops the poller and renewal timers, and closes files and connections. */
   close(): Promise<void>;
 }
@@ -126,8 +133,13 @@ export async function resolveAuthConfig(
   });
   const secretProvider = keyRing.shared;
   let eddsa: EdDsaPlane | undefined;
+  let vaultIdentity: VaultIdentityVerifier | undefined;
   try {
     eddsa = await openEdDsa(settings, backend, { clock, logger });
+    vaultIdentity =
+      settings.vaultIdentity &&
+      settings.vault &&
+      createVaultIdentityVerifier(settings.vaultIdentity, settings.vault, { clock, logger });
   } catch (error) {
     await backend.close();
     throw error;
@@ -142,6 +154,7 @@ export async function resolveAuthConfig(
       : undefined;
   const close = async () => {
     propagation?.stop();
+    await vaultIdentity?.close();
     await backend.close();
   };
   const auth = new AuthService({
@@ -154,6 +167,7 @@ export async function resolveAuthConfig(
     issuerAlgorithms: settings.issuerAlgorithms,
     publicKeys: eddsa?.publicKeys,
     eddsaSigner: eddsa?.signer,
+    vaultIdentity,
     clock,
     logger,
   });
@@ -174,6 +188,7 @@ export async function resolveAuthConfig(
     propagation,
     publicKeys: eddsa?.publicKeys,
     eddsaIssuers: eddsa?.issuers ?? [],
+    vaultIdentity,
     close,
   };
   // Before the first secret read: where the marker stands now is what later polls compare to.
@@ -190,6 +205,12 @@ export async function resolveAuthConfig(
         secret_version: key.version,
         fingerprint: key.fingerprint,
         ...(eddsa ? { eddsa_issuers: eddsa.issuers } : {}),
+        ...(settings.vaultIdentity
+          ? {
+              vault_identity_issuer: settings.vaultIdentity.issuer,
+              vault_identity_audience: settings.vaultIdentity.audience,
+            }
+          : {}),
       });
     } catch (error) {
       await close();

@@ -4,6 +4,7 @@ export {
   jwks,
   jwksMaxAgeSeconds,
 } from "./jwks.js";
+export type { EdDsaKeyAdmin } from "./key-admin.js";
 export { type Ed25519KeyPair, MemoryEdDsaKeys, type MemoryEdDsaKeysOptions } from "./memory.js";
 export {
   ED25519_PUBLIC_KEY_BYTES,
@@ -33,12 +34,15 @@ export {
   listEdDsaKeys,
   retireEdDsaKeys,
   rotateEdDsaKey,
+  sqliteEdDsaKeyAdmin,
 } from "./sqlite-admin.js";
 export { VaultEdDsaSigner, type VaultEdDsaSignerOptions, VaultPublicKeyReader } from "./vault.js";
 export {
   createVaultEdDsaKey,
+  listVaultEdDsaIssuers,
   listVaultEdDsaKeys,
   retireVaultEdDsaKeys,
   rotateVaultEdDsaKey,
   type VaultEdDsaAdmin,
+  vaultEdDsaKeyAdmin,
 } from "./vault-admin.js";

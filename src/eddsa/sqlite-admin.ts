@@ -13,6 +13,7 @@ import { fingerprintBytes } from "../secrets/fingerprint.js";
 import type { AuthDatabase } from "../sqlite/database.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
 import { assertIssuerName as assertIssuer } from "./issuer-name.js";
+import type { EdDsaKeyAdmin } from "./key-admin.js";
 import { missing } from "./sqlite.js";
 
 const SQL = {
@@ -142,6 +143,21 @@ export function listEdDsaIssuers(database: AuthDatabase): string[] {
     () => database.statement(SQL.issuers).all() as Array<{ issuer: string }>,
   );
   return rows.map((row) => row.issuer);
+}
+
+/** The functions above as an {@link EdDsaKeyAdmin} over `database`. */
+export function sqliteEdDsaKeyAdmin(
+  database: AuthDatabase,
+  options: EdDsaAdminOptions = {},
+): EdDsaKeyAdmin {
+  return {
+    description: `the embedded store ${database.path}`,
+    create: async (issuer) => createEdDsaKey(database, issuer, options),
+    rotate: async (issuer) => rotateEdDsaKey(database, issuer, options),
+    retire: async (issuer, minVersion) => retireEdDsaKeys(database, issuer, minVersion),
+    list: async (issuer) => listEdDsaKeys(database, issuer),
+    issuers: async () => listEdDsaIssuers(database),
+  };
 }
 
 // Runs inside the caller's immediate transaction: max+1 cannot race another writer.

@@ -6,12 +6,13 @@
  * logged by the marker, not thrown: the change is done, and services see it within their
  * public key cache TTL instead.
  */
-import { transitKeyName } from "../defaults.js";
+import { EDDSA_KEY_PREFIX, transitKeyName } from "../defaults.js";
 import { AuthError, isAuthError } from "../errors.js";
 import type { ChangeMarker } from "../propagation/marker.js";
 import { fingerprintBytes } from "../secrets/fingerprint.js";
 import type { TransitKeyInfo, VaultTransit } from "../vault/transit.js";
 import { assertIssuerName } from "./issuer-name.js";
+import type { EdDsaKeyAdmin } from "./key-admin.js";
 import type { EdDsaKeyListing, EdDsaKeyVersion } from "./sqlite-admin.js";
 import { missing, readTransitKey } from "./vault.js";
 
@@ -108,6 +109,39 @@ export async function listVaultEdDsaKeys(
 ): Promise<EdDsaKeyListing> {
   assertIssuerName(issuer);
   return listingOf(issuer, await readTransitKey(admin.transit, issuer));
+}
+
+/**
+ * The issuers with a key on the mount (`jwt-<issuer>`, other keys ignored), sorted. Needs
+ * `list` on `<mount>/keys` (see `VaultTransit.listKeys`).
+ */
+export async function listVaultEdDsaIssuers(admin: VaultEdDsaAdmin): Promise<string[]> {
+  return (await admin.transit.listKeys())
+    .filter((name) => name.startsWith(EDDSA_KEY_PREFIX))
+    .map((name) => name.slice(EDDSA_KEY_PREFIX.length))
+    .filter(isIssuerName)
+    .sort();
+}
+
+/** The functions above as an {@link EdDsaKeyAdmin} over `admin`. */
+export function vaultEdDsaKeyAdmin(admin: VaultEdDsaAdmin): EdDsaKeyAdmin {
+  return {
+    description: `Vault transit mount '${admin.transit.mount}'`,
+    create: (issuer) => createVaultEdDsaKey(admin, issuer),
+    rotate: (issuer) => rotateVaultEdDsaKey(admin, issuer),
+    retire: (issuer, minVersion) => retireVaultEdDsaKeys(admin, issuer, minVersion),
+    list: (issuer) => listVaultEdDsaKeys(admin, issuer),
+    issuers: () => listVaultEdDsaIssuers(admin),
+  };
+}
+
+function isIssuerName(name: string): boolean {
+  try {
+    assertIssuerName(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function listingOf(issuer: string, info: TransitKeyInfo): EdDsaKeyListing {

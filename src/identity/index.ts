@@ -1,3 +1,4 @@
+export { VAULT_IDENTITY_TOKEN_ID_PREFIX, type VaultIdentityTokenVerifier } from "./auth-path.js";
 export type { GroupsFrom, VaultIdentityClaims } from "./groups.js";
 export {
   DEFAULT_IDENTITY_CLOCK_TOLERANCE_SECONDS,

@@ -91,6 +91,8 @@ export interface VaultIdentity {
 /** Verifies Vault identity tokens; fails closed (503 codes) while Vault's keys cannot be read. */
 export class VaultIdentityVerifier {
   readonly jwksUrl: string;
+  /** The exact `iss` accepted (an `AuthService` routes tokens naming it here). */
+  readonly issuer: string;
   private readonly options: VaultIdentityVerifierOptions;
   private readonly algorithms: VaultIdentityAlgorithm[];
   private readonly toleranceSeconds: number;
@@ -103,6 +105,7 @@ export class VaultIdentityVerifier {
     this.options = options;
     requireText(options.issuer, "issuer");
     requireText(options.audience, "audience");
+    this.issuer = options.issuer;
     this.algorithms = checkedAlgorithms(options.algorithms);
     this.toleranceSeconds = nonNegative(
       options.clockToleranceSeconds,
@@ -144,7 +147,7 @@ export class VaultIdentityVerifier {
     try {
       verified = await jwtVerify(token, this.keys, {
         algorithms: this.algorithms,
-        issuer: this.options.issuer,
+        issuer: this.issuer,
         audience: this.options.audience,
         requiredClaims: ["exp", "iat", "sub"],
         clockTolerance: this.toleranceSeconds,

@@ -19,6 +19,11 @@ export interface ClaimRules {
   policy: IssuerPolicy;
   /** Strict issuer keys: a shared-key token may not claim an issuer. */
   strict: boolean;
+  /**
+   * False for an issuer whose algorithm list leaves out HS256 (it signs only EdDSA): a
+   * shared-key token claiming it is refused, strict mode or not.
+   */
+  issuerSignsHs256: (issuer: string) => boolean;
 }
 
 export interface ClaimOptions {
@@ -81,7 +86,7 @@ export function checkClaims(
   ) {
     throw new AuthError("token_invalid", "The token is bound to another client (fp mismatch)");
   }
-  checkKeyMatchesIssuer(label, iss, rules.strict);
+  checkKeyMatchesIssuer(label, iss, rules);
   const forbidden = rules.policy.forbiddenGroup(iss, groups);
   if (forbidden !== undefined) {
     throw new AuthError(
@@ -134,7 +139,7 @@ function optionalString(claims: Record<string, unknown>, name: "sub" | "fp" | "n
 }
 
 /** An issuer's own key signs only that issuer's tokens; strict mode forbids shared-key ones. */
-function checkKeyMatchesIssuer(label: string, iss: unknown, strict: boolean): void {
+function checkKeyMatchesIssuer(label: string, iss: unknown, rules: ClaimRules): void {
   if (label !== SHARED_KEY_LABEL && iss !== label) {
     throw new AuthError(
       "token_invalid",
@@ -142,7 +147,14 @@ function checkKeyMatchesIssuer(label: string, iss: unknown, strict: boolean): vo
       { hint: "a service's key signs only its own tokens" },
     );
   }
-  if (label === SHARED_KEY_LABEL && iss !== undefined && strict) {
+  if (label === SHARED_KEY_LABEL && typeof iss === "string" && !rules.issuerSignsHs256(iss)) {
+    throw new AuthError(
+      "token_invalid",
+      `Issuer '${iss.slice(0, 64)}' does not sign HS256 tokens, so a shared-key token cannot claim it`,
+      { hint: "the issuer's algorithm list (issuerAlgorithms) leaves out HS256" },
+    );
+  }
+  if (label === SHARED_KEY_LABEL && iss !== undefined && rules.strict) {
     throw new AuthError(
       "token_invalid",
       `Issuer '${iss}' must sign with its own key (strict mode)`,

@@ -174,6 +174,7 @@ export class TokenService {
     this.issuer = nonEmpty(options.issuer ?? OPERATOR_ISSUER, "issuer");
     this.clock = options.clock ?? systemClock;
     const trustedIssuers = options.trustedIssuers && new Set(options.trustedIssuers);
+    const algorithms = new IssuerAlgorithms(options.issuerAlgorithms);
     this.rules = {
       audience: this.audience,
       trustedIssuers,
@@ -184,6 +185,7 @@ export class TokenService {
       clock: this.clock,
       policy: new IssuerPolicy(options),
       strict: this.keyRing.strict,
+      issuerSignsHs256: (issuer) => algorithms.allows(issuer, "HS256"),
     };
     const graceSeconds = nonNegative(options.rotationGraceSeconds ?? 0, "rotationGraceSeconds");
     this.maxTokenBytes = nonNegative(
@@ -192,7 +194,7 @@ export class TokenService {
     );
     const cacheSize = nonNegative(options.verifiedCacheSize ?? 1000, "verifiedCacheSize");
     this.verified = cacheSize > 0 ? new VerifiedCache(cacheSize) : undefined;
-    this.algorithms = new IssuerAlgorithms(options.issuerAlgorithms);
+    this.algorithms = algorithms;
     if (this.algorithms.usesEdDsa && !options.publicKeys) {
       throw new AuthError("config_invalid", "issuerAlgorithms lists EdDSA but no publicKeys", {
         hint: "pass { publicKeys: new PublicKeySet({ reader }) }",

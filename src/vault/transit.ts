@@ -12,7 +12,7 @@ import { AuthError, isAuthError } from "../errors.js";
 import { parseTimestamp } from "../timestamps.js";
 import type { VaultClient } from "./client.js";
 import { encodePath, normalizeMount } from "./paths.js";
-import { parseShape } from "./schemas.js";
+import { listResponse, parseShape } from "./schemas.js";
 import { transitBatchSignResponse, transitKeyResponse } from "./transit-schemas.js";
 
 /** One version's public key. */
@@ -92,6 +92,25 @@ export class VaultTransit {
     const target = this.url("keys", name);
     const body = await this.client.request("GET", target);
     return this.keyInfo(this.shape(transitKeyResponse, body, "GET", target), "GET", target);
+  }
+
+  /**
+   * The names of the mount's keys, sorted; `[]` when it has none (Vault answers an empty
+   * list with 404, `path_keys.go` `pathKeysList`; vault-api.md row 46). A missing mount is
+   * a 404 too, so it also reads as `[]`. Needs `list` on `<mount>/keys/` or `<mount>/keys`
+   * (a LIST path gets a trailing `/`, hashicorp `http/logical.go` `buildLogicalRequestNoAuth`,
+   * and Vault's ACL also tries it without, VAULT-3825; vault-api.md row 8).
+   */
+  async listKeys(): Promise<string[]> {
+    const target = `${encodePath(this.mount)}/keys`;
+    let body: unknown;
+    try {
+      body = await this.client.request("GET", target, { query: { list: "true" } });
+    } catch (error) {
+      if (isAuthError(error, "vault_not_found")) return [];
+      throw error;
+    }
+    return this.shape(listResponse, body, "GET", target).data.keys;
   }
 
   /** Adds a version, which becomes the latest; older versions stay as they were. */

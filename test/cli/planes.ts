@@ -4,6 +4,7 @@
  * in-process, services opened as services open them, and one manual clock (plus, on Vault,
  * manual timers for the services' marker polls) so that nothing sleeps.
  */
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import Database from "better-sqlite3";
 import { runCli } from "../../src/cli/program.js";
 import { type AuthEnabled, resolveAuthConfig } from "../../src/config/resolve.js";
@@ -28,6 +29,11 @@ export interface Plane {
   service(extraEnv?: Record<string, string>, clockOffsetMs?: number): Promise<AuthEnabled>;
   /** Makes every later write of this token's record fail (a store fault). */
   failWritesOf(id: string): void;
+  /**
+   * The private halves of an EdDSA issuer's key versions as the store holds them (read
+   * behind the CLI's back), for tests proving that no output contains one.
+   */
+  eddsaPrivateKeys(issuer: string): KeyObject[];
   /** Lets the propagation bound pass for `service` (Vault: its next marker poll). */
   settle(service: AuthEnabled): Promise<void>;
   cleanup(): Promise<void>;
@@ -52,6 +58,11 @@ async function runWith(
     io: { stdout: (t) => out.push(t), stderr: (t) => err.push(t) },
   });
   return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+/** What the Vault double's transit engine holds per key (its private state). */
+interface TransitKeyState {
+  versions: Map<number, { privateKey: KeyObject }>;
 }
 
 const services: AuthEnabled[] = [];
@@ -97,6 +108,16 @@ export function sqlitePlane(): Plane {
       );
       db.close();
     },
+    eddsaPrivateKeys(issuer) {
+      const db = new Database(harness.env.GOFR_AUTH_STORE as string, { readonly: true });
+      const rows = db
+        .prepare("SELECT private_key FROM eddsa_keys WHERE issuer = ? ORDER BY version")
+        .all(issuer) as Array<{ private_key: Buffer }>;
+      db.close();
+      return rows.map((row) =>
+        createPrivateKey({ key: row.private_key, format: "der", type: "pkcs8" }),
+      );
+    },
     settle: async () => {}, // the embedded store is re-checked on each request
     cleanup: async () => harness.cleanup(),
   });
@@ -108,6 +129,7 @@ export function vaultPlane(): Plane {
   const timers = new ManualTimers(clock); // the services' marker polls
   let env: NodeJS.ProcessEnv = {};
   const started = vault.start().then(() => {
+    vault.mountTransit(); // as docker/vault-init.sh enables it, for EdDSA issuers' keys
     vault.setPolicy("gofr-admin", policyRules("docker/policies/gofr-admin.hcl"));
     env = {
       GOFR_VAULT_URL: vault.url,
@@ -131,6 +153,14 @@ export function vaultPlane(): Plane {
         body: { errors: ["1 error occurred:\n\t* permission denied\n\n"] },
         match: { method: "POST", path: `/v1/secret/data/gofr/auth/tokens/${id}` },
       });
+    },
+    eddsaPrivateKeys(issuer) {
+      // The double keeps them in its private state and never answers with one.
+      const { state } = vault as unknown as {
+        state: { transit: Map<string, { get(name: string): TransitKeyState | undefined }> };
+      };
+      const key = state.transit.get("transit")?.get(`jwt-${issuer}`);
+      return [...(key?.versions.values() ?? [])].map((version) => version.privateKey);
     },
     settle: (service) => timers.advance(service.settings.propagationSeconds * 1000),
     cleanup: () => vault.close(),

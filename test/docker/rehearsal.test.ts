@@ -176,6 +176,7 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("signing secret secret/gofr/config/jwt-signing-secret created");
+    expect(result.stdout).toContain("transit secrets engine enabled at transit/");
 
     const secret = await signingSecret();
     expect(secret.version).toBe(1);
@@ -203,6 +204,7 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("present (unchanged)");
+    expect(result.stdout).not.toContain("transit secrets engine enabled"); // mounted once
     expect(await signingSecret()).toEqual(before);
     await appRoleLogin("gofr-web"); // the new creds work
     // ... and the old secret_id no longer does: valid secret_ids do not pile up across runs.
@@ -288,6 +290,24 @@ describe("compose rehearsal against the Vault double", { timeout: 60_000 }, () =
     const minted = JSON.parse(created.stdout) as { token: string; kid: string };
     expect(minted.kid).toBe("gofr-mcp.v1");
     mcpToken = minted.token;
+  });
+
+  it("the admin CLI creates an EdDSA key on the transit mount; a service reads it, cannot sign", async () => {
+    const created = await runAdminCli(["--json", "keys", "create", "--issuer", "deposito"]);
+    expect(created.status, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ key: "jwt-deposito", version: 1 });
+    const listed = await runAdminCli(["keys", "list"]);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^deposito\s+v1\s+signs\s+sha256:/m);
+    const web = await appRoleLogin("gofr-web");
+    const transit = (method: string, path: string) =>
+      fetch(`${vault.url}/v1/transit/${path}`, {
+        method,
+        headers: { "X-Vault-Token": web },
+        body: method === "POST" ? JSON.stringify({ input: "" }) : undefined,
+      });
+    expect((await transit("GET", "keys/jwt-deposito")).status).toBe(200);
+    expect((await transit("POST", "sign/jwt-deposito")).status).toBe(403);
   });
 
   describe.each([

@@ -7,7 +7,7 @@
  */
 import { sign } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { answerOf, claimsAt, fleet, forgeEdDsa, forgeHmac, SHARED } from "./fleet.js";
+import { answerOf, claimsAt, codeOf, fleet, forgeEdDsa, forgeHmac, SHARED } from "./fleet.js";
 
 const EDDSA = { alg: "EdDSA", typ: "JWT", kid: "deposito.v1" };
 
@@ -27,6 +27,19 @@ describe("per-issuer algorithm allowlists", () => {
       "token_invalid: Algorithm HS256 is not allowed for 'deposito' tokens",
     );
     expect(reads()).toBe(0);
+  });
+
+  it("a shared-key token claiming an EdDSA-only issuer is refused, strict mode or not", async () => {
+    const { clock, tokens } = fleet();
+    const claiming = (iss: string) => forgeHmac({ alg: "HS256" }, claimsAt(clock, iss), SHARED);
+    expect(await answerOf(tokens.verify(claiming("deposito")))).toBe(
+      "token_invalid: Issuer 'deposito' does not sign HS256 tokens, so a shared-key token cannot claim it",
+    );
+    // During the migration (HS256 still listed) and for HS256 issuers, the fallback stays.
+    const migrating = fleet({ issuerAlgorithms: { deposito: ["EdDSA", "HS256"] } });
+    const token = forgeHmac({ alg: "HS256" }, claimsAt(migrating.clock, "deposito"), SHARED);
+    expect(await codeOf(migrating.tokens.verify(token))).toBe("resolved");
+    expect(await codeOf(tokens.verify(claiming("billing")))).toBe("resolved");
   });
 
   it("an EdDSA token naming an HS256 issuer is refused without any store read", async () => {

@@ -30,7 +30,11 @@ See docs/operations.md.`;
 export function registerSecrets(program: Command, ctx: CliContext): void {
   const secrets = program
     .command("secrets")
-    .description("signing secret status and rotation (values are never printed)");
+    .description("signing secret status and rotation (values are never printed)")
+    .addHelpText(
+      "after",
+      "\nThese are HS256 secrets. EdDSA issuers' key pairs are managed with gofr-auth keys.",
+    );
 
   secrets
     .command("status")

@@ -1,6 +1,12 @@
 import type { Command } from "commander";
+import type { AuthEnabled } from "../../config/resolve.js";
+import type { EdDsaKeyListing } from "../../eddsa/sqlite-admin.js";
 import { isAuthError } from "../../errors.js";
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from "../../tokens/claims.js";
+import {
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  parseKeyId,
+  type TokenHeader,
+} from "../../tokens/claims.js";
 import { decodeUnverified } from "../../tokens/decode.js";
 import type { CliContext } from "../context.js";
 import { age, printable, remaining, shortTime, UsageError } from "../output.js";
@@ -39,13 +45,74 @@ function expiry(exp: number | undefined, nowMs: number, tolerance: number) {
   };
 }
 
+/**
+ * The key the token names, as the store holds it now. HS256: the shared key's current
+ * version. EdDSA: the issuer's key pair, read through the operator's key admin (not the
+ * services' public key set, which exists only where `<P>_ISSUER_ALGORITHMS` lists EdDSA),
+ * so the shared secret is not needed to inspect an EdDSA token.
+ */
+async function signingKey(plane: AuthEnabled, header: TokenHeader) {
+  const kid = typeof header.kid === "string" ? header.kid : undefined;
+  const parsed = kid === undefined ? undefined : parseKeyId(kid);
+  if (header.alg !== "EdDSA" || !parsed) {
+    const current = await plane.auth.tokens.secretProvider.getKey();
+    return {
+      text: `${kid ?? "(no kid: the current shared key)"}; current key v${current.version} ${current.fingerprint}`,
+      json: {
+        kid: kid ?? null,
+        algorithm: header.alg,
+        currentVersion: current.version,
+        currentFingerprint: current.fingerprint,
+      },
+    };
+  }
+  const admin = await plane.admin.eddsaKeys();
+  let listing: EdDsaKeyListing | undefined;
+  try {
+    listing = await admin.list(parsed.label);
+  } catch (error) {
+    if (!isAuthError(error, "secret_unavailable")) throw error;
+  }
+  const json = {
+    kid,
+    algorithm: "EdDSA",
+    issuer: parsed.label,
+    latestVersion: listing?.latest ?? null,
+    minVersion: listing?.minVersion ?? null,
+    fingerprint:
+      listing?.versions.find((version) => version.version === parsed.version)?.fingerprint ?? null,
+  };
+  if (!listing) {
+    return {
+      text: `${kid} (EdDSA); ${parsed.label} has no EdDSA key in ${admin.description}`,
+      json,
+    };
+  }
+  const state =
+    parsed.version < listing.minVersion
+      ? `v${parsed.version} retired (floor v${listing.minVersion})`
+      : parsed.version > listing.latest
+        ? `no v${parsed.version} yet`
+        : `v${parsed.version} ${json.fingerprint}`;
+  return {
+    text: `${kid} (EdDSA); ${parsed.label}'s key: ${state}, signs with v${listing.latest}`,
+    json,
+  };
+}
+
+const EDDSA_HELP = `
+EdDSA tokens (header alg EdDSA, kid <issuer>.v<N>) are judged as a service judges them:
+valid only if <PREFIX>_ISSUER_ALGORITHMS in this environment lists EdDSA for the issuer
+(the algorithm is never taken from the token alone). "Signed by" then shows the issuer's
+key as the store holds it: the token's version and its fingerprint, or that it is retired.`;
+
 export function registerTokensInspect(tokens: Command, ctx: CliContext): void {
   tokens
     .command("inspect")
     .description("show a token's header, claims, validity and signing key (exit 1 if invalid)")
     .argument("[token]", "the token, or - to read it from stdin (prefer - or --token-file)")
     .option("--token-file <path>", "read the token from this file")
-    .addHelpText("after", `${TOKEN_INPUT_HELP}\n${TOLERANCE_HELP}`)
+    .addHelpText("after", `${TOKEN_INPUT_HELP}\n${TOLERANCE_HELP}\n${EDDSA_HELP}`)
     .action(async (argument: string | undefined, options: { tokenFile?: string }) => {
       const token = await readTokenInput(ctx, argument, options.tokenFile);
       if (!token) throw new UsageError("give the token: -, --token-file <path>, or as an argument");
@@ -60,18 +127,13 @@ export function registerTokensInspect(tokens: Command, ctx: CliContext): void {
         if (!isAuthError(error) || error.category === "unavailable") throw error;
         validity = { valid: false, code: error.code, reason: error.message };
       }
-      const current = await auth.tokens.secretProvider.getKey();
+      const key = await signingKey(plane, header);
       const record =
         typeof payload.jti === "string"
           ? await auth.getToken(payload.jti).catch(() => undefined)
           : undefined;
       const now = ctx.clock();
       const status = record && (await new TokenStatusJudge(plane, now).statusOf(record));
-      const key = {
-        kid: header.kid ?? null,
-        currentVersion: current.version,
-        currentFingerprint: current.fingerprint,
-      };
       const exp = typeof payload.exp === "number" ? payload.exp : undefined;
       const expires = expiry(exp, now, DEFAULT_CLOCK_TOLERANCE_SECONDS);
       const result = {
@@ -79,7 +141,7 @@ export function registerTokensInspect(tokens: Command, ctx: CliContext): void {
         claims: payload,
         validity,
         expiry: expires.json,
-        key,
+        key: key.json,
         record: record && status ? recordJson(record, status) : null,
       };
       if (!validity.valid) ctx.exitCode = 1;
@@ -89,7 +151,7 @@ export function registerTokensInspect(tokens: Command, ctx: CliContext): void {
         [
           `Header:    ${JSON.stringify(header)}`,
           `Claims:    ${JSON.stringify(payload)}`,
-          `Signed by: ${header.kid ?? "(no kid: the current shared key)"}; current key v${current.version} ${current.fingerprint}`,
+          `Signed by: ${key.text}`,
           `Expires:   ${expires.text}`,
           `Record:    ${record ? `${status}${record.name ? `, name ${record.name}` : ""}` : "not in the store"}`,
           `Status:    ${validity.valid ? "VALID" : `INVALID [${validity.code}] ${validity.reason}`}`,

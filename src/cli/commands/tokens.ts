@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { AuthError } from "../../errors.js";
+import { decodeUnverified } from "../../tokens/decode.js";
 import type { CliContext } from "../context.js";
 import { parseDuration, printable, remaining, shortTime, table, UsageError } from "../output.js";
 import { deliverOrRevoke, TokenFile } from "../token-file.js";
@@ -29,7 +30,11 @@ export function registerTokens(program: Command, ctx: CliContext): void {
     .option("-e, --expires <duration>", "lifetime: 30d, 12h, 90m or seconds", "30d")
     .option("-n, --name <name>", "unique name (3-64 of a-z, 0-9, '-')")
     .option("-o, --output <file>", "write the token to this file (mode 0600) instead of stdout")
-    .option("-i, --issuer <name>", "mint as this issuer (iss claim and its own key)", undefined)
+    .option(
+      "-i, --issuer <name>",
+      "mint as this issuer (iss claim and its own key; EdDSA when <PREFIX>_ISSUER_ALGORITHMS here lists EdDSA first for it, see gofr-auth keys --help)",
+      undefined,
+    )
     .action(
       async (options: {
         groups: string;
@@ -57,7 +62,8 @@ export function registerTokens(program: Command, ctx: CliContext): void {
         }
         const { token, record, kid } = minted;
         if (file) await deliverOrRevoke(auth, record.id, () => file.write(token));
-        const summary = { ...recordJson(record, "active"), kid };
+        const algorithm = decodeUnverified(token).header.alg;
+        const summary = { ...recordJson(record, "active"), kid, algorithm };
         if (ctx.json) {
           ctx.emit(
             "",
@@ -67,7 +73,7 @@ export function registerTokens(program: Command, ctx: CliContext): void {
         }
         ctx.note(
           printable(
-            `Created token ${record.id}${record.name ? ` (${record.name})` : ""} for ${groups.join(", ")}, expires ${shortTime(record.expiresAt)}`,
+            `Created token ${record.id}${record.name ? ` (${record.name})` : ""} for ${groups.join(", ")}, expires ${shortTime(record.expiresAt)}, signed ${algorithm} with ${kid}`,
           ),
         );
         if (options.output) ctx.io.stdout(`Token saved to ${printable(options.output)}\n`);

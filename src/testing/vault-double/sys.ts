@@ -25,6 +25,7 @@ export function sysRoute(
   if (path === "sys/capabilities-self") return capabilitiesSelf(state, request, policies);
   const policy = /^sys\/(?:policies\/acl|policy)\/([^/]+)$/.exec(path);
   if (policy) return policyRoute(state, request, policy[1] ?? "", guard);
+  if (path === "sys/mounts") return mountList(state, request, guard);
   const mount = /^sys\/mounts\/(.+)$/.exec(path);
   if (mount) return mountRoute(state, request, mount[1] ?? "", guard);
   if (path === "sys/auth") return authList(state, request, guard);
@@ -115,6 +116,36 @@ function mountRoute(state: DoubleState, request: RouteRequest, path: string, gua
     return noContent();
   }
   throw unsupported();
+}
+
+/**
+ * `GET sys/mounts` (what `vault secrets list` reads): the secrets engines keyed `<path>/`
+ * with their `type` (hashicorp `vault/logical_system.go` `handleMountTable`, `mountInfo`),
+ * the data also at the top level (`injectDataIntoTopRoutes`). The double lists what it
+ * serves (sys, identity, its KV v2 and transit mounts) with type, description, options
+ * and config; Vault also gives accessors, uuids and plugin versions, and `cubbyhole/`.
+ */
+function mountList(state: DoubleState, request: RouteRequest, guard: Guard): Reply {
+  if (request.method !== "GET") throw unsupported();
+  guard("read");
+  const config = { default_lease_ttl: 0, force_no_cache: false, max_lease_ttl: 0 };
+  const entry = (type: string, description: string, options: Record<string, string> | null) => ({
+    config,
+    description,
+    local: false,
+    options,
+    seal_wrap: false,
+    type,
+  });
+  const data: Record<string, unknown> = {
+    "identity/": entry("identity", "identity store", null),
+    "sys/": entry("system", "system endpoints used for control, policy and debugging", null),
+  };
+  for (const path of state.kv.keys()) data[`${path}/`] = entry("kv", "", { version: "2" });
+  for (const path of state.transit.keys()) data[`${path}/`] = entry("transit", "", null);
+  const sorted = Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
+  const answer = ok(sorted, "system");
+  return { ...answer, body: { ...(answer.body as Record<string, unknown>), ...sorted } };
 }
 
 function authMountRoute(state: DoubleState, request: RouteRequest, path: string, guard: Guard) {
