@@ -31,6 +31,7 @@ export class MemoryAuthStore implements AuthStore {
     if ([...this.groups.values()].some((existing) => existing.name === group.name)) {
       throw new AuthError("group_exists", `Group '${group.name}' already exists`);
     }
+    refuseUsedId(this.groups, group.id, "group");
     this.groups.set(group.id, copyGroup(group));
   }
 
@@ -60,6 +61,7 @@ export class MemoryAuthStore implements AuthStore {
         hint: "pick another name or revoke and rename the old token",
       });
     }
+    refuseUsedId(this.tokens, record.id, "token");
     this.tokens.set(record.id, copyTokenRecord(record));
   }
 
@@ -71,6 +73,16 @@ export class MemoryAuthStore implements AuthStore {
 
 function copyIfAny<T>(value: T | undefined, copy: (value: T) => T): T | undefined {
   return value === undefined ? undefined : copy(value);
+}
+
+/** An insert never replaces a record: SQLite and Vault refuse a used id too (invalid_input). */
+function refuseUsedId(map: Map<string, unknown>, id: string, what: string): void {
+  if (map.has(id)) {
+    throw new AuthError("invalid_input", `A ${what} with id ${id} already exists`, {
+      hint: `give the new ${what} a fresh UUID`,
+      details: { id },
+    });
+  }
 }
 
 function requireExisting(map: Map<string, unknown>, id: string, what: string): void {

@@ -14,7 +14,7 @@ export interface AuthStore {
   getGroup(id: string): Promise<Group | undefined>;
   findGroupByName(name: string): Promise<Group | undefined>;
   listGroups(): Promise<Group[]>;
-  /** Adds a new group; rejects `group_exists` if the name is taken. */
+  /** Adds a new group; rejects `group_exists` if the name is taken, `invalid_input` if the id is. */
   insertGroup(group: Group): Promise<void>;
   /** Replaces a stored group (same id; the name does not change). */
   updateGroup(group: Group): Promise<void>;
@@ -22,7 +22,7 @@ export interface AuthStore {
   getToken(id: string): Promise<TokenRecord | undefined>;
   findTokenByName(name: string): Promise<TokenRecord | undefined>;
   listTokens(): Promise<TokenRecord[]>;
-  /** Adds a new record; rejects `token_name_taken` if its name is in use. */
+  /** Adds a new record; rejects `token_name_taken` if its name is in use, `invalid_input` if its id is. */
   insertToken(record: TokenRecord): Promise<void>;
   /** Replaces a stored record (revocation). */
   updateToken(record: TokenRecord): Promise<void>;

@@ -77,7 +77,7 @@ export interface VaultAuthStoreOptions extends TokenCacheSettings {
   casAttempts?: number;
   /** The change marker `updateToken` appends to. Default: `<pathPrefix>/_changes`; false: none. */
   changes?: ChangeMarker | false;
-  /** Parallel reads when scanning records. Default 8. */
+  /** Parallel reads when scanning records: at least 1 (else `config_invalid`). Default 8. */
   scanConcurrency?: number;
   logger?: Logger;
 }
@@ -108,7 +108,7 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks 
     this.kv = options.client.kv(this.mount);
     this.description = `${options.client.description} ${this.mount}/${this.pathPrefix}`;
     this.tokenNameIndex = options.tokenNameIndex ?? true;
-    this.scanConcurrency = Math.max(1, options.scanConcurrency ?? 8);
+    this.scanConcurrency = scanLimit(options.scanConcurrency ?? 8);
     const logger = options.logger ?? silentLogger;
     this.indexes = new NameIndexes({
       kv: this.kv,
@@ -193,7 +193,8 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks 
     try {
       await this.writeNew(this.groupPath(group.id), { ...groupToWire(group) });
     } catch (error) {
-      await this.indexes.releaseQuietly(this.groupIndexPath, group.name, group.id);
+      // A stored group of this id and name keeps its entry, even if this write was refused.
+      if (!existing) await this.indexes.releaseQuietly(this.groupIndexPath, group.name, group.id);
       throw error;
     }
   }
@@ -252,8 +253,9 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks 
         hint: "pick another name or revoke and rename the old token",
         details: { name, existing_id: owner },
       });
+    let existing: TokenRecord | undefined;
     if (name !== null) {
-      const existing = await this.findTokenByName(name);
+      existing = await this.findTokenByName(name);
       if (existing && existing.id !== record.id) throw taken(existing.id);
       if (this.tokenNameIndex) {
         await this.indexes.claim(this.tokenIndexPath, name, record.id, taken, async () =>
@@ -264,7 +266,8 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks 
     try {
       await this.writeNew(this.tokenPath(record.id), { ...tokenRecordToWire(record) });
     } catch (error) {
-      if (name !== null && this.tokenNameIndex) {
+      // A stored token of this id and name keeps its entry, even if this write was refused.
+      if (name !== null && this.tokenNameIndex && !existing) {
         await this.indexes.releaseQuietly(this.tokenIndexPath, name, record.id);
       }
       throw error;
@@ -347,24 +350,20 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks 
     return secret ? tokenRecordFromWire(secret.data, this.where(path), id) : undefined;
   }
 
+  // A folder lists sub-folders (`_index/`) and may list `_`-names too: `getGroup` and
+  // `readToken` answer undefined for a key that is not a record id, without a request.
   private async scanGroups() {
-    const ids = await this.recordIds(`${this.pathPrefix}/groups`);
+    const ids = await this.kv.list(`${this.pathPrefix}/groups`);
     const scan = await scanRecords("group", ids, this.scanConcurrency, (id) => this.getGroup(id));
     this.malformed.warn(scan.malformed);
     return scan;
   }
 
   private async scanTokens() {
-    const ids = await this.recordIds(`${this.pathPrefix}/tokens`);
+    const ids = await this.kv.list(`${this.pathPrefix}/tokens`);
     const scan = await scanRecords("token", ids, this.scanConcurrency, (id) => this.readToken(id));
     this.malformed.warn(scan.malformed);
     return scan;
-  }
-
-  /** Record keys in a folder: sub-folders (`_index/`) and `_`-names are not records. */
-  private async recordIds(folder: string): Promise<string[]> {
-    const keys = await this.kv.list(folder);
-    return keys.filter((key) => !key.endsWith("/") && SAFE_ID.test(key));
   }
 
   /**
@@ -411,4 +410,12 @@ function assertId(id: string, what: string): void {
       hint: "ids are UUIDs",
     });
   }
+}
+
+/** `scanConcurrency`: at least one read at a time (NaN would start no reads: an empty scan). */
+function scanLimit(value: number): number {
+  if (value >= 1) return value;
+  throw new AuthError("config_invalid", `scanConcurrency must be >= 1, got ${value}`, {
+    hint: "the number of records a scan reads at a time; the default is 8",
+  });
 }
