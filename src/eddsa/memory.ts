@@ -8,7 +8,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { transitKeyName } from "../defaults.js";
 import { AuthError } from "../errors.js";
 import type { PublicKeyReader, StoredIssuerKeys, StoredPublicKey } from "./public-key.js";
-import type { EdDsaSignature, EdDsaSigner } from "./signer.js";
+import type { EdDsaSignature, EdDsaSignatures, EdDsaSigner } from "./signer.js";
 
 /** An Ed25519 key pair (`generateKeyPairSync("ed25519")`). */
 export interface Ed25519KeyPair {
@@ -90,6 +90,13 @@ export class MemoryEdDsaKeys implements PublicKeyReader, EdDsaSigner {
     const { versions, latest } = this.keysOf(issuer);
     const pair = versions.get(latest) as Ed25519KeyPair;
     return { version: latest, signature: sign(null, input(latest), pair.privateKey) };
+  }
+
+  async signMany(issuer: string, inputs: (version: number) => Buffer[]): Promise<EdDsaSignatures> {
+    const { versions, latest } = this.keysOf(issuer);
+    const pair = versions.get(latest) as Ed25519KeyPair;
+    const signatures = inputs(latest).map((input) => sign(null, input, pair.privateKey));
+    return { version: latest, signatures };
   }
 
   private keysOf(issuer: string): IssuerKeys {

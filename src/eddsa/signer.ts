@@ -21,4 +21,18 @@ export interface EdDsaSigner {
    * when the issuer has no EdDSA key; any other rejection is an outage.
    */
   sign(issuer: string, input: (version: number) => Buffer): Promise<EdDsaSignature>;
+  /**
+   * Signs every input of `inputs(version)` with one version (the latest), in one call: on
+   * Vault one Transit request for the lot. Either all are signed (signatures in input
+   * order) or the call rejects and none is returned. Same rejections and retry as `sign`.
+   * Optional: without it, a batch mint signs one token at a time.
+   */
+  signMany?(issuer: string, inputs: (version: number) => Buffer[]): Promise<EdDsaSignatures>;
+}
+
+/** Signatures of a batch, in input order, all made by one key version. */
+export interface EdDsaSignatures {
+  version: number;
+  /** The 64-byte Ed25519 signatures. */
+  signatures: Buffer[];
 }

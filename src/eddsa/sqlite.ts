@@ -3,7 +3,7 @@
  * a {@link PublicKeyReader} that never selects a private key, and an {@link EdDsaSigner},
  * the only code that reads one. Admin operations are in sqlite-admin.ts.
  */
-import { createPrivateKey, sign } from "node:crypto";
+import { createPrivateKey, type KeyObject, sign } from "node:crypto";
 import { transitKeyName } from "../defaults.js";
 import { AuthError } from "../errors.js";
 import {
@@ -13,7 +13,7 @@ import {
 } from "../sqlite/database.js";
 import { parseTimestamp } from "../timestamps.js";
 import { type PublicKeyReader, publicKeyFromRaw, type StoredIssuerKeys } from "./public-key.js";
-import type { EdDsaSignature, EdDsaSigner } from "./signer.js";
+import type { EdDsaSignature, EdDsaSignatures, EdDsaSigner } from "./signer.js";
 
 const SQL = {
   // One statement: floor and keys from one snapshot (a retirement cannot fall between).
@@ -90,12 +90,23 @@ export class SqliteEdDsaSigner implements EdDsaSigner {
 
   /** Signs with the latest version (one read: version and key from one snapshot). */
   async sign(issuer: string, input: (version: number) => Buffer): Promise<EdDsaSignature> {
+    const { version, privateKey } = this.latestKey(issuer);
+    return { version, signature: sign(null, input(version), privateKey) };
+  }
+
+  /** Signs every input with the latest version (one read for the lot). */
+  async signMany(issuer: string, inputs: (version: number) => Buffer[]): Promise<EdDsaSignatures> {
+    const { version, privateKey } = this.latestKey(issuer);
+    return { version, signatures: inputs(version).map((input) => sign(null, input, privateKey)) };
+  }
+
+  private latestKey(issuer: string): { version: number; privateKey: KeyObject } {
     const row = this.database.read("read EdDSA private key", () =>
       this.database.statement(SQL.latestPrivate).get(issuer),
     ) as { version: number; private_key: Buffer } | undefined;
     if (!row) throw missing(issuer, this.database.path);
     const privateKey = createPrivateKey({ key: row.private_key, format: "der", type: "pkcs8" });
-    return { version: row.version, signature: sign(null, input(row.version), privateKey) };
+    return { version: row.version, privateKey };
   }
 
   /** Lets go of the database (closed when no one else shares it). Idempotent. */

@@ -7,10 +7,10 @@
  */
 import { transitKeyName } from "../defaults.js";
 import { AuthError, isAuthError } from "../errors.js";
-import type { TransitKeyInfo, VaultTransit } from "../vault/transit.js";
+import type { TransitKeyInfo, TransitSignature, VaultTransit } from "../vault/transit.js";
 import type { PublicKeyReader, StoredIssuerKeys, StoredPublicKey } from "./public-key.js";
 import type { PublicKeySet } from "./public-key-set.js";
-import type { EdDsaSignature, EdDsaSigner } from "./signer.js";
+import type { EdDsaSignature, EdDsaSignatures, EdDsaSigner } from "./signer.js";
 
 /** Issuers' public keys from a Vault Transit mount; see {@link PublicKeyReader}. */
 export class VaultPublicKeyReader implements PublicKeyReader {
@@ -67,14 +67,37 @@ export class VaultEdDsaSigner implements EdDsaSigner {
   }
 
   async sign(issuer: string, input: (version: number) => Buffer): Promise<EdDsaSignature> {
+    return this.withRetry(issuer, async (version) => {
+      const [signature] = await this.signWith(issuer, version, [input(version)], "sign");
+      return { version, signature: signature as Buffer };
+    });
+  }
+
+  /**
+   * All inputs in one `signBatch` (one request) with one explicit `key_version`. Vault
+   * answers per item (vault-api.md row 52); any refused item rejects the whole call, and a
+   * refused version is retried once, for the whole batch, as in {@link sign}.
+   */
+  async signMany(issuer: string, inputs: (version: number) => Buffer[]): Promise<EdDsaSignatures> {
+    return this.withRetry(issuer, async (version) => {
+      const signatures = await this.signWith(issuer, version, inputs(version), "signBatch");
+      return { version, signatures };
+    });
+  }
+
+  /**
+   * Runs `attempt` with the latest version; if Vault refuses that version, reads the latest
+   * again and, when it changed, runs `attempt` once more with it.
+   */
+  private async withRetry<T>(issuer: string, attempt: (version: number) => Promise<T>): Promise<T> {
     const version = await this.latest(issuer, false);
     try {
-      return await this.signWith(issuer, version, input);
+      return await attempt(version);
     } catch (error) {
       if (!isVersionRefused(error)) throw error;
       const newer = await this.latest(issuer, true);
       if (newer === version) throw error;
-      return this.signWith(issuer, newer, input);
+      return attempt(newer);
     }
   }
 
@@ -89,27 +112,33 @@ export class VaultEdDsaSigner implements EdDsaSigner {
     return (await readTransitKey(this.transit, issuer)).latestVersion;
   }
 
+  /** Signs `inputs` with exactly `version`, through `transit.sign` (one) or `signBatch`. */
   private async signWith(
     issuer: string,
     version: number,
-    input: (version: number) => Buffer,
-  ): Promise<EdDsaSignature> {
+    inputs: Buffer[],
+    how: "sign" | "signBatch",
+  ): Promise<Buffer[]> {
     const name = transitKeyName(issuer);
-    let signed: Awaited<ReturnType<VaultTransit["sign"]>>;
+    let signed: TransitSignature[];
     try {
-      signed = await this.transit.sign(name, input(version), { keyVersion: version });
+      signed =
+        how === "sign"
+          ? [await this.transit.sign(name, inputs[0] as Buffer, { keyVersion: version })]
+          : await this.transit.signBatch(name, inputs, { keyVersion: version });
     } catch (error) {
       if (isAuthError(error, "vault_not_found")) throw missing(this.transit, issuer, error);
       throw error;
     }
-    if (signed.keyVersion !== version) {
+    const other = signed.find((item) => item.keyVersion !== version);
+    if (other) {
       throw new AuthError(
         "vault_bad_response",
-        `Vault signed with version ${signed.keyVersion} of transit key ${this.transit.mount}/${name}, not ${version}`,
-        { details: { issuer, version, key_version: signed.keyVersion } },
+        `Vault signed with version ${other.keyVersion} of transit key ${this.transit.mount}/${name}, not ${version}`,
+        { details: { issuer, version, key_version: other.keyVersion } },
       );
     }
-    return { version, signature: signed.signature };
+    return signed.map((item) => item.signature);
   }
 }
 

@@ -16,6 +16,7 @@ export { decodeUnverified } from "./decode.js";
 export type { IssuerPolicyOptions } from "./issuer-policy.js";
 export { isTokenActive, normalizeTokenName, type TokenRecord, type TokenStatus } from "./record.js";
 export {
+  MAX_MINT_BATCH,
   type MintedToken,
   type MintOptions,
   TokenService,

@@ -4,6 +4,12 @@ import type { IssuerPolicy } from "./issuer-policy.js";
 import { jsonShapeProblem } from "./json-keys.js";
 import type { MintOptions } from "./token-service.js";
 
+/** Mint options once checked: groups without repeats, lifetime in seconds. */
+export interface CheckedMint {
+  groups: string[];
+  lifetime: number;
+}
+
 /**
  * Checks what a caller asks to mint before any key is loaded: groups (at least one, each
  * one `issuer` may grant), lifetime, and extra claims (no reserved or prototype names).
@@ -13,7 +19,7 @@ export function checkMintOptions(
   options: MintOptions,
   issuer: string,
   policy: IssuerPolicy,
-): { groups: string[]; lifetime: number } {
+): CheckedMint {
   const groups = [...new Set(options.groups)];
   if (groups.length === 0) {
     throw new AuthError("invalid_input", "A token needs at least one group", {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
 import type { PublicKeySet } from "../eddsa/public-key-set.js";
 import type { EdDsaSigner } from "../eddsa/signer.js";
@@ -17,12 +16,13 @@ import {
   type TokenClaims,
   type TokenHeader,
 } from "./claims.js";
-import { mintEdDsa } from "./eddsa-mint.js";
+import { mintEdDsa, mintEdDsaMany } from "./eddsa-mint.js";
 import { peekHeader } from "./header.js";
 import { createHs256Signer, type Hs256Signer } from "./hs256.js";
 import { IssuerPolicy, type IssuerPolicyOptions } from "./issuer-policy.js";
 import { KeySelector } from "./key-selection.js";
-import { checkMintOptions } from "./mint-options.js";
+import { type CheckedMint, checkMintOptions } from "./mint-options.js";
+import { recordOf, stampClaims } from "./mint-stamp.js";
 import type { TokenRecord } from "./record.js";
 import { type SelectedKey, SignedPayloads } from "./signed-payload.js";
 import { deepFreeze, VerifiedCache } from "./verified-cache.js";
@@ -77,6 +77,9 @@ export interface TokenServiceOptions extends IssuerPolicyOptions {
   eddsaSigner?: EdDsaSigner;
   clock?: Clock;
 }
+
+/** The most tokens one {@link TokenService.mintMany} call mints. */
+export const MAX_MINT_BATCH = 1000;
 
 export interface MintOptions {
   /** Group names (at least one). Duplicates are dropped, order kept. */
@@ -235,38 +238,67 @@ export class TokenService {
    * the key's label so the store-checked verify can tie the two together.
    */
   async mint(options: MintOptions): Promise<MintedToken> {
-    const { groups, lifetime } = checkMintOptions(options, this.issuer, this.rules.policy);
+    const checked = checkMintOptions(options, this.issuer, this.rules.policy);
     const sign = await this.mintingSigner();
     const nowMs = this.clock();
-    const iat = Math.floor(nowMs / 1000);
-    const id = randomUUID();
-    const claims: TokenClaims = {
-      ...options.extraClaims,
-      jti: id,
-      groups,
-      iat,
-      nbf: iat,
-      exp: iat + lifetime,
-      aud: this.audience,
-      iss: this.issuer,
-      sub: options.subject ?? options.name ?? id,
-    };
-    if (options.name) claims.name = options.name;
-    if (options.fingerprint) claims.fp = options.fingerprint;
-    const { token, kid, label } = await sign(claims);
-    const record: TokenRecord = {
-      id,
-      name: options.name ?? null,
-      groups,
-      status: "active",
-      createdAt: new Date(nowMs),
-      expiresAt: new Date(claims.exp * 1000),
-      revokedAt: null,
-      fingerprint: options.fingerprint ?? null,
-      issuer: this.issuer,
-      keyLabel: label,
-    };
+    const claims = stampClaims(options, checked, this, nowMs);
+    return this.minted(options, claims, await sign(claims), nowMs);
+  }
+
+  /**
+   * Mints one token per entry, in order, as {@link mint} does. Every entry is checked before
+   * anything is signed (one bad entry: nothing minted). An issuer minting EdDSA with a signer
+   * that has `signMany` signs them all in one call (one Transit request on Vault), all or
+   * nothing; otherwise they are signed one at a time. At most {@link MAX_MINT_BATCH} entries.
+   */
+  async mintMany(options: readonly MintOptions[]): Promise<MintedToken[]> {
+    if (options.length > MAX_MINT_BATCH) {
+      throw new AuthError(
+        "invalid_input",
+        `At most ${MAX_MINT_BATCH} tokens per mintMany call, got ${options.length}`,
+        { hint: "split the batch" },
+      );
+    }
+    const checked = options.map((item) => checkMintOptions(item, this.issuer, this.rules.policy));
+    if (options.length === 0) return [];
+    const signAll = await this.batchSigner();
+    const nowMs = this.clock();
+    const claims = options.map((item, index) =>
+      stampClaims(item, checked[index] as CheckedMint, this, nowMs),
+    );
+    const signed = await signAll(claims);
+    return signed.map((token, index) =>
+      this.minted(options[index] as MintOptions, claims[index] as TokenClaims, token, nowMs),
+    );
+  }
+
+  private minted(
+    options: MintOptions,
+    claims: TokenClaims,
+    { token, kid, label }: SignedToken,
+    nowMs: number,
+  ): MintedToken {
+    const record = recordOf(options, claims, { issuer: this.issuer, label }, nowMs);
     return { token, claims, record, kid };
+  }
+
+  /** How a batch is signed: one `signMany` call for an EdDSA issuer, else one at a time. */
+  private async batchSigner(): Promise<(claims: TokenClaims[]) => Promise<SignedToken[]>> {
+    const issuer = this.issuer;
+    const signer = this.eddsaSigner;
+    if (signer?.signMany && this.algorithms.mintsEdDsa(issuer)) {
+      const batch = signer as Parameters<typeof mintEdDsaMany>[0];
+      return async (claims) => {
+        const { tokens, kid } = await mintEdDsaMany(batch, issuer, claims);
+        return tokens.map((token) => ({ token, kid, label: issuer }));
+      };
+    }
+    const sign = await this.mintingSigner();
+    return async (claims) => {
+      const signed: SignedToken[] = [];
+      for (const item of claims) signed.push(await sign(item));
+      return signed;
+    };
   }
 
   /**
