@@ -6,6 +6,7 @@
 import { createPrivateKey, type KeyObject, sign } from "node:crypto";
 import { transitKeyName } from "../defaults.js";
 import { AuthError } from "../errors.js";
+import { ChangeCounter } from "../sqlite/change-counter.js";
 import {
   type AuthDatabase,
   type AuthDatabaseTarget,
@@ -114,30 +115,6 @@ export class SqliteEdDsaSigner implements EdDsaSigner {
     if (this.#closed) return;
     this.#closed = true;
     this.database.release();
-  }
-}
-
-/**
- * A number that moves whenever the file may have changed since the previous call: another
- * connection committed (`PRAGMA data_version`) or this handle wrote (its write count, which
- * `data_version` ignores). One PRAGMA, no table read.
- */
-class ChangeCounter {
-  #generation = 0;
-  #seenDataVersion = Number.NaN;
-  #seenWrites = Number.NaN;
-
-  constructor(private readonly database: AuthDatabase) {}
-
-  generation(): number {
-    const version = this.database.read("check for changes", () => this.database.dataVersion());
-    const writes = this.database.writeCount;
-    if (version !== this.#seenDataVersion || writes !== this.#seenWrites) {
-      this.#generation += 1;
-      this.#seenDataVersion = version;
-      this.#seenWrites = writes;
-    }
-    return this.#generation;
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { type Clock, systemClock } from "../clock.js";
 import { AuthError } from "../errors.js";
+import { ChangeCounter } from "../sqlite/change-counter.js";
 import {
   type AuthDatabase,
   type AuthDatabaseTarget,
@@ -46,16 +47,14 @@ export class SqliteSecretSource implements WritableSecretSource {
   readonly allowsWeakSecrets: boolean;
   readonly #clock: Clock;
   #closed = false;
-  // `generation()`: bumped whenever data_version or the handle's write count moved.
-  #generation = 0;
-  #seenDataVersion = Number.NaN;
-  #seenWrites = Number.NaN;
+  readonly #changes: ChangeCounter;
 
   constructor(options: SqliteSecretSourceOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.allowsWeakSecrets = options.allowWeakSecrets ?? false;
     this.database = attachAuthDatabase(options);
     this.description = this.database.description;
+    this.#changes = new ChangeCounter(this.database);
   }
 
   /** Absolute path of the database file. */
@@ -87,14 +86,7 @@ export class SqliteSecretSource implements WritableSecretSource {
    * call it on each access, so a rotation made elsewhere is used on the next request.
    */
   generation(): number {
-    const version = this.database.read("check for changes", () => this.database.dataVersion());
-    const writes = this.database.writeCount;
-    if (version !== this.#seenDataVersion || writes !== this.#seenWrites) {
-      this.#generation += 1;
-      this.#seenDataVersion = version;
-      this.#seenWrites = writes;
-    }
-    return this.#generation;
+    return this.#changes.generation();
   }
 
   /** Appends a new version of `name` (1 if it had none). Refuses short, weak or PEM values. */
