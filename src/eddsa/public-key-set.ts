@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { EDDSA_KEY_PREFIX, transitKeyName } from "../defaults.js";
 import { AuthError, describeError, isAuthError } from "../errors.js";
 import { consoleLogger, type Logger } from "../log.js";
+import { AbsentIssuers } from "../secrets/absent-issuers.js";
 import { DEFAULT_SECRET_TTL_SECONDS } from "../secrets/provider.js";
 import { EdDsaPublicKey, type PublicKeyReader, type StoredIssuerKeys } from "./public-key.js";
 
@@ -81,14 +82,13 @@ export class PublicKeySet extends EventEmitter<PublicKeySetEvents> {
     staleReads: 0,
   };
   private readonly refreshAheadMs: number;
-  private readonly absentTtlMs: number;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly generationOf: (() => number) | undefined;
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<IssuerPublicKeys>>();
-  /** Issuer -> until when it is known to have no key. Oldest first, bounded. */
-  private readonly absentUntil = new Map<string, number>();
+  /** Issuers known to have no key of their own, for a while (bounded). */
+  private readonly absent: AbsentIssuers;
   /** The stale latest version last reported per issuer: one error per stale version. */
   private readonly reportedStale = new Map<string, number>();
 
@@ -109,8 +109,8 @@ export class PublicKeySet extends EventEmitter<PublicKeySetEvents> {
     this.reader = options.reader;
     this.cacheTtlMs = ttl * 1000;
     this.refreshAheadMs = ahead * 1000;
-    this.absentTtlMs = absent * 1000;
     this.clock = options.clock ?? systemClock;
+    this.absent = new AbsentIssuers(this.clock, absent * 1000, ABSENT_EDDSA_ISSUERS_REMEMBERED);
     this.logger = options.logger ?? consoleLogger({ name: "eddsa-public-keys", level: "warn" });
     this.generationOf = options.reader.generation?.bind(options.reader);
   }
@@ -138,7 +138,7 @@ export class PublicKeySet extends EventEmitter<PublicKeySetEvents> {
 
   /** True while the issuer is known to have no EdDSA key (no store read). */
   isKnownAbsent(issuer: string): boolean {
-    return (this.absentUntil.get(issuer) ?? 0) > this.clock();
+    return this.absent.has(issuer);
   }
 
   /** The issuers held now (for metrics and JWKS). */
@@ -159,7 +159,7 @@ export class PublicKeySet extends EventEmitter<PublicKeySetEvents> {
 
   /** Like {@link get}, ignoring a remembered absence (callers limit how often). */
   lookup(issuer: string): Promise<IssuerPublicKeys> {
-    this.absentUntil.delete(issuer);
+    this.absent.forget(issuer);
     return this.get(issuer);
   }
 
@@ -188,13 +188,13 @@ export class PublicKeySet extends EventEmitter<PublicKeySetEvents> {
   async secretChanged(name: string): Promise<void> {
     if (!name.startsWith(EDDSA_KEY_PREFIX)) return;
     const issuer = name.slice(EDDSA_KEY_PREFIX.length);
-    this.absentUntil.delete(issuer);
+    this.absent.forget(issuer);
     if (this.entries.has(issuer)) await this.reload(issuer);
   }
 
   /** Every held issuer is read again (a resync after missed changes). */
   async refreshAll(): Promise<void> {
-    this.absentUntil.clear();
+    this.absent.clear();
     await Promise.all([...this.entries.keys()].map((issuer) => this.reload(issuer)));
   }
 
@@ -244,12 +244,12 @@ export class PublicKeySet extends EventEmitter<PublicKeySetEvents> {
         throw authError;
       }
       this.entries.delete(issuer);
-      this.rememberAbsent(issuer);
+      this.absent.remember(issuer);
       throw authError;
     }
     if (held && this.isStale(keys, held)) keys = held;
     else if (held) this.reportChange(held, keys);
-    this.absentUntil.delete(issuer);
+    this.absent.forget(issuer);
     this.entries.set(issuer, { keys, expiresAt: this.clock() + this.cacheTtlMs, generation });
     return keys;
   }
@@ -326,14 +326,6 @@ export class PublicKeySet extends EventEmitter<PublicKeySetEvents> {
       new_fingerprint: keys.keys.get(keys.latest)?.fingerprint,
     });
     this.emit("rotated", event);
-  }
-
-  private rememberAbsent(issuer: string): void {
-    this.absentUntil.delete(issuer); // re-inserted last: the map stays oldest first
-    this.absentUntil.set(issuer, this.clock() + this.absentTtlMs);
-    if (this.absentUntil.size > ABSENT_EDDSA_ISSUERS_REMEMBERED) {
-      this.absentUntil.delete(this.absentUntil.keys().next().value as string);
-    }
   }
 
   private absentError(issuer: string): AuthError {

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { AuthError, isAuthError } from "../errors.js";
 import { consoleLogger, type Logger } from "../log.js";
 import { OPERATOR_ISSUER, SHARED_KEY_LABEL } from "../tokens/claims.js";
+import { AbsentIssuers } from "./absent-issuers.js";
 import { JwtSecretProvider } from "./provider.js";
 import type { SigningKey } from "./signing-key.js";
 import {
@@ -82,13 +83,12 @@ export class KeyRing {
   private readonly options: KeyRingOptions;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly absentTtlMs: number;
   /** Issuers whose own secret was found: the only providers kept besides the shared one. */
   private readonly own = new Map<string, JwtSecretProvider>();
   /** Lookups of issuers not (yet) in `own`, joined by concurrent callers; freed when done. */
   private readonly lookups = new Map<string, Promise<SigningKey | undefined>>();
-  /** Issuer -> until when it is known to have no own secret. Oldest first, bounded. */
-  private readonly absentUntil = new Map<string, number>();
+  /** Issuers known to have no key of their own, for a while (bounded). */
+  private readonly absent: AbsentIssuers;
   private readonly warnedFallback = new Set<string>();
   private previousVersionGraceMs = 0;
 
@@ -110,7 +110,8 @@ export class KeyRing {
     this.acceptSharedKey = options.acceptSharedKey ?? true;
     this.strict = (options.strict ?? false) || !this.acceptSharedKey;
     this.perIssuerKeys = options.perIssuerKeys ?? true;
-    this.absentTtlMs = (options.absentTtlSeconds ?? this.shared.cacheTtlMs / 1000) * 1000;
+    const absentTtlMs = (options.absentTtlSeconds ?? this.shared.cacheTtlMs / 1000) * 1000;
+    this.absent = new AbsentIssuers(this.clock, absentTtlMs, ABSENT_ISSUERS_REMEMBERED);
   }
 
   /** A ring with only the shared key: every issuer signs with `provider`'s secret. */
@@ -147,7 +148,7 @@ export class KeyRing {
 
   /** True while the issuer is known to have no own secret (no store read). */
   isKnownAbsent(issuer: string): boolean {
-    return (this.absentUntil.get(issuer) ?? 0) > this.clock();
+    return this.absent.has(issuer);
   }
 
   /**
@@ -173,7 +174,7 @@ export class KeyRing {
 
   /** Like {@link ownKey}, ignoring a remembered absence (for tokens naming the key). */
   async ownKeyFresh(issuer: string): Promise<SigningKey | undefined> {
-    this.absentUntil.delete(issuer);
+    this.absent.forget(issuer);
     return this.ownKey(issuer);
   }
 
@@ -204,7 +205,7 @@ export class KeyRing {
   async status(issuers: readonly string[]): Promise<IssuerKeyStatus[]> {
     const result: IssuerKeyStatus[] = [];
     for (const issuer of issuers) {
-      this.absentUntil.delete(issuer); // status always asks the store
+      this.absent.forget(issuer); // status always asks the store
       const own = await this.ownKey(issuer);
       // The shared key is read only when needed: a role may no longer be allowed to.
       const key = own ?? (await this.shared.getKey());
@@ -232,14 +233,14 @@ export class KeyRing {
     if (name === this.shared.name) return this.reload(this.shared, undefined);
     if (!this.perIssuerKeys || !name.startsWith(`${ISSUER_SECRETS_PREFIX}/`)) return;
     const issuer = name.slice(ISSUER_SECRETS_PREFIX.length + 1);
-    this.absentUntil.delete(issuer);
+    this.absent.forget(issuer);
     const provider = this.own.get(issuer);
     if (provider) await this.reload(provider, issuer);
   }
 
   /** Every held key is read again (a resync after missed changes); see {@link secretChanged}. */
   async refreshAll(): Promise<void> {
-    this.absentUntil.clear();
+    this.absent.clear();
     const reloads = [...this.own].map(([issuer, provider]) => this.reload(provider, issuer));
     await Promise.all([this.reload(this.shared, undefined), ...reloads]);
   }
@@ -255,7 +256,7 @@ export class KeyRing {
         provider.invalidate();
       } else if (this.own.get(issuer) === provider) {
         this.own.delete(issuer);
-        this.rememberAbsent(issuer);
+        this.absent.remember(issuer);
       }
     }
   }
@@ -264,21 +265,13 @@ export class KeyRing {
   private async load(issuer: string, provider: JwtSecretProvider): Promise<SigningKey | undefined> {
     try {
       const key = await provider.getKey();
-      this.absentUntil.delete(issuer);
+      this.absent.forget(issuer);
       this.own.set(issuer, provider);
       return key;
     } catch (error) {
       if (!isAuthError(error, "secret_unavailable")) throw error;
-      this.rememberAbsent(issuer);
+      this.absent.remember(issuer);
       return undefined;
-    }
-  }
-
-  private rememberAbsent(issuer: string): void {
-    this.absentUntil.delete(issuer); // re-inserted last: the map stays oldest first
-    this.absentUntil.set(issuer, this.clock() + this.absentTtlMs);
-    if (this.absentUntil.size > ABSENT_ISSUERS_REMEMBERED) {
-      this.absentUntil.delete(this.absentUntil.keys().next().value as string);
     }
   }
 
