@@ -10,6 +10,9 @@
  * - so is the 2,000-request rotation load test (test/rotation/rotation-under-load.test.ts,
  *   ~30 s a run): it would run for every mutant that survives a module-level ("static")
  *   mutation, and the key ring and provider paths it drives have their own unit tests.
+ * - the HS256 -> EdDSA migration test (test/eddsa/migration-e2e.test.ts) runs the built CLI and
+ *   services in child processes under steady load, like the fleet test
+ *   (test/propagation/fleet-e2e.test.ts).
  * Everything else, in-process example, fault and security suites included, runs.
  */
 import { configDefaults, defineConfig } from "vitest/config";
@@ -28,6 +31,7 @@ export default defineConfig({
       "test/examples/start.test.ts",
       "test/rotation/rotation-under-load.test.ts",
       "test/propagation/fleet-e2e.test.ts",
+      "test/eddsa/migration-e2e.test.ts",
     ],
     testTimeout: 20_000,
     // Scales the one flood test down to 100,000 labels (test/tokens/unknown-labels.test.ts).
