@@ -182,7 +182,7 @@ export function createCoreAuthenticator(
   return { optional, requirement, authenticate, guard, check, deny };
 }
 
-/** No header, or an empty one: "not logged in" for optional mode. */
+/** No header, or an empty one (string or list): "not logged in" for optional mode. */
 function isAbsent(header: string | readonly string[] | undefined): boolean {
-  return header === undefined || header === "" || header.length === 0;
+  return header === undefined || header.length === 0;
 }

@@ -15,8 +15,6 @@ export interface GroupRequirementOptions {
 export interface GroupRequirement {
   readonly all: readonly string[];
   readonly any: readonly string[];
-  /** True when nothing is required (any valid token passes). */
-  readonly empty: boolean;
   /** Throws `insufficient_groups` when the context lacks a required group. */
   check(context: AuthContext): void;
 }
@@ -30,7 +28,6 @@ export function compileGroupRequirement(options: GroupRequirementOptions = {}): 
       throw new AuthError("invalid_input", "Group requirements must be non-empty group names");
     }
   }
-  const empty = all.length === 0 && any.length === 0;
   const wanted = [
     all.length > 0 ? `all of [${all.join(", ")}]` : "",
     any.length > 0 ? `one of [${any.join(", ")}]` : "",
@@ -40,9 +37,8 @@ export function compileGroupRequirement(options: GroupRequirementOptions = {}): 
   return {
     all,
     any,
-    empty,
     check(context) {
-      if (empty) return;
+      // An empty requirement passes here too: nothing is missing and `any` is empty.
       const missingAll = all.filter((group) => !context.hasGroup(group));
       const anyOk = any.length === 0 || context.hasAnyGroup(any);
       if (missingAll.length === 0 && anyOk) return;

@@ -80,8 +80,9 @@ export function toAuthResponse(error: unknown, options: AuthResponseOptions = {}
       case "forbidden": {
         const message = publicMessage(error.message, options.token);
         const required = error.details.required_all;
+        // An empty list joins to "", which bearerChallenge leaves out like no scope at all.
         const scope =
-          Array.isArray(required) && required.length > 0 && !hasItems(error.details.required_any)
+          Array.isArray(required) && !hasItems(error.details.required_any)
             ? required.join(" ")
             : undefined;
         return {
@@ -102,8 +103,6 @@ export function toAuthResponse(error: unknown, options: AuthResponseOptions = {}
           },
           body: { error: UNAVAILABLE_MESSAGE, code: error.code },
         };
-      default:
-        break;
     }
   }
   return {
