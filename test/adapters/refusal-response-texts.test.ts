@@ -149,6 +149,18 @@ describe("403 refusals", () => {
     );
   });
 
+  it("characters RFC 6750 forbids in the challenge each become one '?', in place", async () => {
+    const message = "Needs the ops group\tor été\r\nadmin";
+    const url = await serve({
+      auth: throwing(() => new AuthError("insufficient_groups", message)),
+    });
+    const answer = await get(url);
+    expect(answer.body.error).toBe(message);
+    expect(answer.challenge).toBe(
+      `Bearer error="insufficient_scope", error_description="Needs the ops group?or ?t???admin"`,
+    );
+  });
+
   it("a token shorter than 8 characters is not scrubbed: it would mangle ordinary words", async () => {
     const url = await serve({ auth: holding([]), groups: ["ops-admin"] });
     expect((await get(url, "ops")).body.error).toBe(
