@@ -127,6 +127,45 @@ describe.each(backends)("issuer secrets: $name", ({ runner }) => {
     expect(again.stderr).toContain(`Issuer '${own}' has no signing secret of its own to delete`);
   });
 
+  it("tokens inspect shows the issuer's own key that signed an HS256 token, not the shared one", async () => {
+    n += 1;
+    const own = issuer("ledger");
+    await run(["secrets", "generate", "--issuer", own]);
+    expect((await run(["secrets", "rotate", "--issuer", own, "--yes"])).code).toBe(0);
+    const token = (await run(["tokens", "create", "-g", "work", "--issuer", own])).stdout.trim();
+    const rows = (await status()) as Array<{
+      issuer: string;
+      version: number;
+      fingerprint: string;
+    }>;
+    const ownRow = rows.find((row) => row.issuer === own);
+    expect(ownRow?.version).toBe(2);
+
+    const shown = await run(["tokens", "inspect", token]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(
+      `Signed by: ${own}.v2; ${own}'s own key: current v2 ${ownRow?.fingerprint}`,
+    );
+    const json = JSON.parse((await run(["--json", "tokens", "inspect", token])).stdout);
+    expect(json.key).toEqual({
+      kid: `${own}.v2`,
+      algorithm: "HS256",
+      issuer: own,
+      currentVersion: 2,
+      currentFingerprint: ownRow?.fingerprint,
+    });
+
+    expect((await run(["secrets", "delete", "--issuer", own, "--yes", "--force"])).code).toBe(0);
+    const orphan = await run(["tokens", "inspect", token]);
+    expect(orphan.code).toBe(1);
+    expect(orphan.stdout).toMatch(
+      new RegExp(
+        `^Signed by: ${own}\\.v2; ${own} has no secret of its own now; current shared key v\\d+ sha256:[0-9a-f]{12}$`,
+        "m",
+      ),
+    );
+  });
+
   it("delete with no active tokens of that key needs no --force", async () => {
     n += 1;
     const own = issuer("quiet");

@@ -5,6 +5,7 @@ import { isAuthError } from "../../errors.js";
 import {
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
   parseKeyId,
+  SHARED_KEY_LABEL,
   type TokenHeader,
 } from "../../tokens/claims.js";
 import { decodeUnverified } from "../../tokens/decode.js";
@@ -46,26 +47,16 @@ function expiry(exp: number | undefined, nowMs: number, tolerance: number) {
 }
 
 /**
- * The key the token names, as the store holds it now. HS256: the shared key's current
- * version. EdDSA: the issuer's key pair, read through the operator's key admin (not the
- * services' public key set, which exists only where `<P>_ISSUER_ALGORITHMS` lists EdDSA),
- * so the shared secret is not needed to inspect an EdDSA token.
+ * The key the token names, as the store holds it now. HS256: the current version of the
+ * secret its kid names (an issuer's own, else the shared one). EdDSA: the issuer's key pair,
+ * read through the operator's key admin (not the services' public key set, which exists only
+ * where `<P>_ISSUER_ALGORITHMS` lists EdDSA), so the shared secret is not needed to inspect an
+ * EdDSA token.
  */
 async function signingKey(plane: AuthEnabled, header: TokenHeader) {
   const kid = typeof header.kid === "string" ? header.kid : undefined;
   const parsed = kid === undefined ? undefined : parseKeyId(kid);
-  if (header.alg !== "EdDSA" || !parsed) {
-    const current = await plane.auth.tokens.secretProvider.getKey();
-    return {
-      text: `${kid ?? "(no kid: the current shared key)"}; current key v${current.version} ${current.fingerprint}`,
-      json: {
-        kid: kid ?? null,
-        algorithm: header.alg,
-        currentVersion: current.version,
-        currentFingerprint: current.fingerprint,
-      },
-    };
-  }
+  if (header.alg !== "EdDSA" || !parsed) return hs256Key(plane, header, kid, parsed?.label);
   const admin = await plane.admin.eddsaKeys();
   let listing: EdDsaKeyListing | undefined;
   try {
@@ -97,6 +88,37 @@ async function signingKey(plane: AuthEnabled, header: TokenHeader) {
   return {
     text: `${kid} (EdDSA); ${parsed.label}'s key: ${state}, signs with v${listing.latest}`,
     json,
+  };
+}
+
+/** An HS256 token's key: the issuer's own secret its kid names, else the shared one. */
+async function hs256Key(
+  plane: AuthEnabled,
+  header: TokenHeader,
+  kid: string | undefined,
+  label: string | undefined,
+) {
+  const ring = plane.auth.tokens.keyRing;
+  const issuer = label !== undefined && label !== SHARED_KEY_LABEL ? label : undefined;
+  // A kid naming an issuer whose own secret is gone (deleted) is judged against nothing:
+  // say so rather than show the shared key as if it had signed.
+  const own = issuer === undefined ? undefined : await ring.ownKeyFresh(issuer);
+  const current = own ?? (await ring.shared.getKey());
+  const whose =
+    issuer === undefined
+      ? "current shared key"
+      : own
+        ? `${issuer}'s own key: current`
+        : `${issuer} has no secret of its own now; current shared key`;
+  return {
+    text: `${kid ?? "(no kid: the current shared key)"}; ${whose} v${current.version} ${current.fingerprint}`,
+    json: {
+      kid: kid ?? null,
+      algorithm: header.alg,
+      issuer: own ? issuer : null,
+      currentVersion: current.version,
+      currentFingerprint: current.fingerprint,
+    },
   };
 }
 
