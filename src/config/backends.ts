@@ -4,7 +4,7 @@ import type { EdDsaKeyAdmin } from "../eddsa/key-admin.js";
 import type { PublicKeyReader } from "../eddsa/public-key.js";
 import type { PublicKeySet } from "../eddsa/public-key-set.js";
 import type { EdDsaSigner } from "../eddsa/signer.js";
-import type { Logger } from "../log.js";
+import { type Logger, silentLogger } from "../log.js";
 import type { ChangeMarker } from "../propagation/marker.js";
 import type { RecordChangeTarget } from "../propagation/poller.js";
 import { EnvSecretSource } from "../secrets/env.js";
@@ -14,7 +14,7 @@ import {
   type WritableSecretSource,
 } from "../secrets/source.js";
 import type { AuthStore } from "../store/store.js";
-import type { VaultClientOptions } from "../vault/client.js";
+import type { VaultClient, VaultClientOptions } from "../vault/client.js";
 import type { VaultTimers } from "../vault/timers.js";
 import type { AuthEnv } from "./env.js";
 
@@ -236,4 +236,26 @@ export function vaultConnection(
     caFile: vault.caCertFile,
     timeoutMs: vault.timeoutSeconds * 1000,
   };
+}
+
+/**
+ * Runs one look-up with a short-lived client built like the service's (no retries, silent),
+ * closed afterwards: what doctor's live Vault checks use. The client module is imported on
+ * demand, as the stores do: a SQLite deployment never loads the HTTP client.
+ */
+export async function withVaultClient<T>(
+  vault: NonNullable<AuthEnv["vault"]>,
+  use: (client: VaultClient) => Promise<T>,
+): Promise<T> {
+  const { VaultClient } = await import("../vault/client.js");
+  const client = new VaultClient({
+    ...vaultConnection(vault),
+    maxRetries: 0,
+    logger: silentLogger,
+  });
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
 }

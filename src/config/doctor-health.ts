@@ -4,9 +4,8 @@
  */
 import { type Clock, systemClock } from "../clock.js";
 import { describeError, isAuthError } from "../errors.js";
-import { silentLogger } from "../log.js";
 import type { VaultHealth, VaultNodeState } from "../vault/client.js";
-import { vaultConnection } from "./backends.js";
+import { withVaultClient } from "./backends.js";
 import type { FindingLevel } from "./doctor.js";
 import type { AuthEnv } from "./env.js";
 
@@ -71,19 +70,8 @@ const HEALTH_FINDINGS: Record<
 };
 
 /** Asks Vault's `sys/health` with the service's own client settings (TLS, namespace). */
-async function readVaultHealth(vault: NonNullable<AuthEnv["vault"]>): Promise<VaultHealth> {
-  // Imported on demand, as the stores do: a SQLite deployment never loads the HTTP client.
-  const { VaultClient } = await import("../vault/client.js");
-  const client = new VaultClient({
-    ...vaultConnection(vault),
-    maxRetries: 0,
-    logger: silentLogger,
-  });
-  try {
-    return await client.health(); // no token is sent, no login happens
-  } finally {
-    await client.close();
-  }
+function readVaultHealth(vault: NonNullable<AuthEnv["vault"]>): Promise<VaultHealth> {
+  return withVaultClient(vault, (client) => client.health()); // no token is sent, no login happens
 }
 
 export async function checkVaultHealth(

@@ -15,11 +15,10 @@
  */
 import { transitKeyName } from "../defaults.js";
 import { describeError, isAuthError } from "../errors.js";
-import { silentLogger } from "../log.js";
 import { issuerSecretName, SHARED_SECRET_NAME } from "../secrets/source.js";
 import { OPERATOR_ISSUER } from "../tokens/claims.js";
 import { isLoopbackHost } from "../vault/client-options.js";
-import { vaultConnection } from "./backends.js";
+import { withVaultClient } from "./backends.js";
 import type { FindingLevel } from "./doctor.js";
 import type { AuthEnv } from "./env.js";
 
@@ -55,20 +54,13 @@ async function askCapabilities(
   vault: VaultSettings,
   paths: string[],
 ): Promise<{ ok: true; caps: Capabilities } | { ok: false; error: unknown }> {
-  // Imported on demand, as the stores do: a SQLite deployment never loads the HTTP client.
-  const { VaultClient } = await import("../vault/client.js");
-  const client = new VaultClient({
-    ...vaultConnection(vault),
-    maxRetries: 0,
-    logger: silentLogger,
-  });
   try {
-    const body = await client.request("POST", "sys/capabilities-self", { body: { paths } });
-    return { ok: true, caps: capabilitiesOf(body, paths) };
+    return await withVaultClient(vault, async (client) => {
+      const body = await client.request("POST", "sys/capabilities-self", { body: { paths } });
+      return { ok: true, caps: capabilitiesOf(body, paths) } as const;
+    });
   } catch (error) {
     return { ok: false, error };
-  } finally {
-    await client.close();
   }
 }
 
