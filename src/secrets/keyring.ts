@@ -126,7 +126,7 @@ export class KeyRing {
    */
   providerForLabel(label: string): JwtSecretProvider | undefined {
     if (label === SHARED_KEY_LABEL) return this.shared;
-    if (!this.perIssuerKeys) return undefined;
+    // Without per-issuer keys `own` stays empty: only ownKey fills it, after its guard.
     return this.own.get(label);
   }
 
@@ -285,9 +285,8 @@ export class KeyRing {
       clock: this.clock,
       logger: this.logger,
     });
-    if (this.previousVersionGraceMs > 0) {
-      provider.holdPreviousVersionFor(this.previousVersionGraceMs);
-    }
+    // A grace of 0 (none asked for yet) leaves the provider as it is.
+    provider.holdPreviousVersionFor(this.previousVersionGraceMs);
     return provider;
   }
 

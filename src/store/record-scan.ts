@@ -118,6 +118,7 @@ export async function mapLimit<T, R>(
   limit: number,
   run: (item: T) => Promise<R>,
 ) {
+  // Stryker disable next-line ArrayDeclaration: every index is assigned before the array is returned
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

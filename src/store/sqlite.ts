@@ -107,7 +107,9 @@ export class SqliteAuthStore implements AuthStore, RecordChecks {
   // get copies. Insertion order is the eviction order.
   readonly #tokens = new Map<string, TokenRecord>();
   readonly #tokenCacheSize: number;
+  // Stryker disable next-line UnaryOperator: the cache is empty until the first getToken, which takes both values
   #seenVersion = -1;
+  // Stryker disable next-line UnaryOperator: as above (an in-step write before it still leaves an empty cache)
   #seenWrites = -1;
   /** Counters only: read by metrics, never used to decide anything. */
   readonly stats: SqliteAuthStoreStats = {

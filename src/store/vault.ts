@@ -220,7 +220,7 @@ export class VaultAuthStore implements AuthStore, NameIndexChecks, RecordChecks 
   async getToken(id: string): Promise<TokenRecord | undefined> {
     if (!SAFE_ID.test(id)) return undefined;
     const record = await this.cache.get(id, () => this.readToken(id));
-    return record === undefined ? undefined : structuredClone(record);
+    return structuredClone(record);
   }
 
   /**

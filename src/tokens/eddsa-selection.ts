@@ -48,12 +48,11 @@ export class EdDsaKeySelector {
   }
 
   /**
-   * A held issuer's keys are re-read when their cache expires (at most once per TTL); an
-   * issuer not held is looked up within the forced-read limits.
+   * A held issuer's keys are re-read when their cache expires (at most once per TTL; `get`
+   * answers fresh keys without a read); an issuer not held is looked up within the
+   * forced-read limits.
    */
   private async issuerKeys(issuer: string): Promise<Loaded> {
-    const current = this.publicKeys.current(issuer);
-    if (current) return current;
     if (this.publicKeys.isHeld(issuer)) return absentAsUndefined(this.publicKeys.get(issuer));
     return this.lookups.run(issuer, () => absentAsUndefined(this.publicKeys.lookup(issuer)));
   }

@@ -66,6 +66,8 @@ describe.each(backends)("issuer secrets: $name", ({ runner }) => {
     JSON.parse((await run(["--json", "secrets", "status", ...args])).stdout) as Array<{
       issuer: string;
       source: string;
+      version: number | null;
+      fingerprint: string | null;
     }>;
 
   beforeAll(async () => {
@@ -133,12 +135,7 @@ describe.each(backends)("issuer secrets: $name", ({ runner }) => {
     await run(["secrets", "generate", "--issuer", own]);
     expect((await run(["secrets", "rotate", "--issuer", own, "--yes"])).code).toBe(0);
     const token = (await run(["tokens", "create", "-g", "work", "--issuer", own])).stdout.trim();
-    const rows = (await status()) as Array<{
-      issuer: string;
-      version: number;
-      fingerprint: string;
-    }>;
-    const ownRow = rows.find((row) => row.issuer === own);
+    const ownRow = (await status()).find((row) => row.issuer === own);
     expect(ownRow?.version).toBe(2);
 
     const shown = await run(["tokens", "inspect", token]);
