@@ -11,27 +11,7 @@ import { issuerSecretName, SHARED_SECRET_NAME } from "../../src/secrets/source.j
 import { ManualClock } from "../../src/testing/clock.js";
 import { OPERATOR_ISSUER } from "../../src/tokens/claims.js";
 import { captureLogger } from "../support/capture-logger.js";
-
-const SHARED = "shared-secret-for-the-whole-fleet-0123456789";
-const DEPOSITO = "deposito-own-secret-0123456789-abcdefghijkl";
-
-function ring(options: { perIssuerKeys?: boolean; secrets?: Record<string, string> } = {}) {
-  const clock = new ManualClock();
-  const logger = captureLogger();
-  const source = new MemorySecretSource({
-    secrets: { [SHARED_SECRET_NAME]: SHARED, ...options.secrets },
-    clock: clock.now,
-  });
-  const keyRing = new KeyRing({
-    source,
-    perIssuerKeys: options.perIssuerKeys,
-    clock: clock.now,
-    logger,
-    cacheTtlSeconds: 300,
-  });
-  const warnings = () => logger.entries.filter((entry) => entry.level === "warn");
-  return { clock, logger, source, keyRing, warnings };
-}
+import { DEPOSITO, ring, SHARED } from "./keyring-fixture.js";
 
 afterEach(() => {
   vi.restoreAllMocks();

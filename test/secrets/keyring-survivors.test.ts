@@ -6,7 +6,6 @@
 import { describe, expect, it } from "vitest";
 import { AuthError } from "../../src/errors.js";
 import { KeyRing } from "../../src/secrets/keyring.js";
-import { MemorySecretSource } from "../../src/secrets/memory.js";
 import {
   issuerSecretName,
   type SecretSource,
@@ -15,26 +14,7 @@ import {
 } from "../../src/secrets/source.js";
 import { ManualClock } from "../../src/testing/clock.js";
 import { captureLogger } from "../support/capture-logger.js";
-
-const SHARED = "shared-secret-for-the-whole-fleet-0123456789";
-const DEPOSITO = "deposito-own-secret-0123456789-abcdefghijkl";
-
-function ring(options: { strict?: boolean; secrets?: Record<string, string> } = {}) {
-  const clock = new ManualClock();
-  const logger = captureLogger();
-  const source = new MemorySecretSource({
-    secrets: { [SHARED_SECRET_NAME]: SHARED, ...options.secrets },
-    clock: clock.now,
-  });
-  const keyRing = new KeyRing({
-    source,
-    strict: options.strict,
-    clock: clock.now,
-    logger,
-    cacheTtlSeconds: 300,
-  });
-  return { clock, logger, source, keyRing };
-}
+import { DEPOSITO, ring, SHARED } from "./keyring-fixture.js";
 
 async function rejection(promise: Promise<unknown>): Promise<AuthError> {
   const error = await promise.then(
